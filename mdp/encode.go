@@ -36,7 +36,7 @@ func (m *Message) AppendFrames(dst [][]byte) ([][]byte, error) {
 	case WorkerReady:
 		dst = append(dst, []byte(m.Service))
 		if m.Ext {
-			dst = append(dst, encodeReadyMeta(m.Tier, m.Capacity))
+			dst = append(dst, encodeReadyMeta(m.Tier, m.Capacity, m.Heartbeat))
 		}
 		return dst, nil
 	case WorkerRequest, WorkerPartial, WorkerFinal, WorkerError:

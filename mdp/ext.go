@@ -15,7 +15,7 @@ const ExtVersion = 1
 // Sizes of the extension frames.
 const (
 	requestMetaLen = 22 // version · flags · UUID(16) · timeout ms (uint32, big-endian)
-	readyMetaLen   = 4  // version · tier · capacity (uint16, big-endian)
+	readyMetaLen   = 8  // version · tier · capacity (uint16) · heartbeat ms (uint32), big-endian
 	uuidLen        = 16
 )
 
@@ -59,11 +59,12 @@ func decodeRequestMeta(b []byte, m *Message) error {
 	return nil
 }
 
-func encodeReadyMeta(tier uint8, capacity uint16) []byte {
+func encodeReadyMeta(tier uint8, capacity uint16, heartbeat time.Duration) []byte {
 	b := make([]byte, readyMetaLen)
 	b[0] = ExtVersion
 	b[1] = tier
 	binary.BigEndian.PutUint16(b[2:], capacity)
+	binary.BigEndian.PutUint32(b[4:], timeoutMillis(heartbeat))
 	return b
 }
 
@@ -75,7 +76,8 @@ func decodeReadyMeta(b []byte, m *Message) error {
 		return fmt.Errorf("%w: extension version %d, want %d", ErrBadExtension, b[0], ExtVersion)
 	}
 	m.Tier = b[1]
-	m.Capacity = binary.BigEndian.Uint16(b[2:])
+	m.Capacity = binary.BigEndian.Uint16(b[2:4])
+	m.Heartbeat = time.Duration(binary.BigEndian.Uint32(b[4:])) * time.Millisecond
 	if m.Tier == 0 || m.Capacity == 0 {
 		return fmt.Errorf("%w: tier %d and capacity %d must be at least 1", ErrBadExtension, m.Tier, m.Capacity)
 	}

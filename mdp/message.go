@@ -107,10 +107,15 @@ type Message struct {
 	// Flags (Ext, ClientRequest and WorkerRequest).
 	Flags Flags
 
-	// Tier and Capacity (Ext, WorkerReady): the worker's priority tier
-	// (1 is best) and how many requests it takes at once.
-	Tier     uint8
-	Capacity uint16
+	// Tier, Capacity and Heartbeat (Ext, WorkerReady): the worker's priority
+	// tier (1 is best), how many requests it takes at once, and the interval
+	// at which it heartbeats and wants to be heartbeated (millisecond
+	// resolution; zero: the broker's). The broker expires such a worker after
+	// its own liveness count of the worker's interval, so that intervals
+	// configured differently on the two sides never make a worker flap.
+	Tier      uint8
+	Capacity  uint16
+	Heartbeat time.Duration
 
 	// Status and Text (Ext, ClientError and WorkerError): the error's code and
 	// optional human-readable text.

@@ -44,7 +44,7 @@ func sampleMessages() []struct {
 		{ToBroker, Message{Version: V02, Kind: WorkerFinal, Address: addr, Body: body}},
 		{FromBroker, Message{Version: V02, Kind: WorkerHeartbeat}},
 		{ToBroker, Message{Version: V02, Kind: WorkerDisconnect}},
-		{ToBroker, Message{Version: V02, Kind: WorkerReady, Ext: true, Service: "echo", Tier: 2, Capacity: 64}},
+		{ToBroker, Message{Version: V02, Kind: WorkerReady, Ext: true, Service: "echo", Tier: 2, Capacity: 64, Heartbeat: 250 * time.Millisecond}},
 		{FromBroker, Message{Version: V02, Kind: WorkerRequest, Ext: true, Address: addr, UUID: testUUID, Flags: FlagClientUUID, Timeout: time.Second, Body: body}},
 		{ToBroker, Message{Version: V02, Kind: WorkerPartial, Ext: true, Address: addr, UUID: testUUID, Body: body}},
 		{ToBroker, Message{Version: V02, Kind: WorkerFinal, Ext: true, Address: addr, UUID: testUUID, Body: body}},
@@ -73,7 +73,7 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 			}
 			if got.Kind != tc.msg.Kind || got.Ext != tc.msg.Ext || got.Service != tc.msg.Service ||
 				got.UUID != tc.msg.UUID || got.Timeout != tc.msg.Timeout || got.Status != tc.msg.Status ||
-				got.Tier != tc.msg.Tier || got.Capacity != tc.msg.Capacity || !bytes.Equal(got.Address, tc.msg.Address) {
+				got.Tier != tc.msg.Tier || got.Heartbeat != tc.msg.Heartbeat || got.Capacity != tc.msg.Capacity || !bytes.Equal(got.Address, tc.msg.Address) {
 				t.Fatalf("parsed %+v, want %+v", got, tc.msg)
 			}
 		})
