@@ -1,0 +1,259 @@
+package workers
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// conn is one connection to the broker, as the broker sees one worker: a
+// DEALER socket owned by the goroutine that runs run, replaced by a new one
+// whenever the broker goes silent or disconnects us. Handlers run in their
+// own goroutines and hand replies back through out, with a wake-up on an
+// inproc PAIR so that the socket goroutine, blocked in Poll, sees them at
+// once. Everything below that is not a channel belongs to the socket
+// goroutine.
+type conn struct {
+	w        *Worker
+	cfg      *config
+	log      *zap.Logger
+	handler  Handler
+	capacity int
+	version  mdp.Version
+
+	out    chan outMsg
+	wakeCh chan struct{}
+	waker  waker
+
+	sock     *zmq.Socket // nil while disconnected
+	poller   *zmq.Poller
+	epoch    uint64 // counts sockets; a job's replies go out only on its own
+	lastSend time.Time
+	lastRecv time.Time
+	lost     bool // the broker sent DISCONNECT
+	draining bool
+	backoff  backoff
+
+	hctx      context.Context // parent of the handlers' contexts
+	hcancel   context.CancelFunc
+	running   int                // handler goroutines started and not yet finished
+	pending   []*job             // accepted while all slots were busy
+	inflight  map[uuid.UUID]*job // de-duplicable jobs pending or running
+	cache     *replyCache        // recent replies by client UUID
+	abandoned bool               // forced to stop with handlers running
+}
+
+func newConn(w *Worker, h Handler, capacity int) *conn {
+	c := &conn{
+		w:        w,
+		cfg:      &w.cfg,
+		log:      w.log,
+		handler:  h,
+		capacity: capacity,
+		version:  mdp.V02,
+		out:      make(chan outMsg, 4*capacity),
+		wakeCh:   make(chan struct{}, 1),
+		backoff:  newBackoff(w.cfg.reconnectMin, w.cfg.reconnectMax),
+		inflight: make(map[uuid.UUID]*job),
+		cache:    newReplyCache(w.cfg.dedupSize, w.cfg.dedupTTL),
+	}
+	if w.cfg.protocol == ProtocolV01 {
+		c.version = mdp.V01
+	}
+	return c
+}
+
+// wake makes the socket goroutine look at out and at the worker's state. It
+// never blocks and is safe from any goroutine.
+func (c *conn) wake() {
+	select {
+	case c.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// run serves until the worker stops, then waits for its handlers. It
+// returns an error only when it cannot make a socket at all.
+func (c *conn) run(base context.Context) error {
+	c.hctx, c.hcancel = context.WithCancel(context.WithoutCancel(base))
+	defer c.hcancel()
+	if err := c.waker.open(c.wakeCh); err != nil {
+		return err
+	}
+	defer c.waker.close()
+	err := c.loop()
+	c.finish()
+	if err == nil && c.abandoned {
+		err = ErrDrainTimeout
+	}
+	return err
+}
+
+// loop connects, serves, and reconnects with backoff until the worker stops.
+func (c *conn) loop() error {
+	for !c.w.isStopping() {
+		if err := c.connect(); err != nil {
+			return err
+		}
+		reconnect := c.serve()
+		c.closeSocket()
+		if !reconnect || c.w.isStopping() {
+			return nil
+		}
+		c.wait(c.backoff.delay())
+	}
+	return nil
+}
+
+func (c *conn) connect() error {
+	sock, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		return err
+	}
+	if err := sock.SetLinger(0); err != nil {
+		sock.Close()
+		return err
+	}
+	if err := sock.Connect(c.w.broker); err != nil {
+		sock.Close()
+		return err
+	}
+	c.sock = sock
+	c.epoch++
+	c.lost = false
+	c.rebuildPoller()
+	now := time.Now()
+	c.lastRecv = now
+	ready := mdp.Message{Version: c.version, Kind: mdp.WorkerReady, Service: c.w.service}
+	if c.cfg.protocol == ProtocolExtension {
+		ready.Ext = true
+		ready.Tier = uint8(c.cfg.tier)
+		ready.Capacity = uint16(c.capacity)
+		ready.Heartbeat = c.cfg.heartbeat
+	}
+	c.send(&ready)
+	c.log.Debug("registering", zap.String("broker", c.w.broker), zap.Uint64("epoch", c.epoch))
+	return nil
+}
+
+func (c *conn) closeSocket() {
+	if c.sock == nil {
+		return
+	}
+	c.sock.Close()
+	c.sock = nil
+	c.rebuildPoller()
+}
+
+func (c *conn) rebuildPoller() {
+	c.poller = zmq.NewPoller()
+	c.poller.Add(c.waker.rx, zmq.POLLIN)
+	if c.sock != nil {
+		c.poller.Add(c.sock, zmq.POLLIN)
+	}
+}
+
+// serve runs the connected loop: requests in, replies out, heartbeats both
+// ways. It returns true when the connection is lost and must be replaced,
+// false when the worker has stopped (after sending DISCONNECT).
+func (c *conn) serve() bool {
+	hb := c.cfg.heartbeat
+	expiry := hb * time.Duration(c.cfg.liveness)
+	for {
+		if c.w.isForced() {
+			c.abandonHandlers()
+			c.sendCommand(mdp.WorkerDisconnect)
+			return false
+		}
+		if c.w.isStopping() && !c.draining {
+			c.draining = true
+			if c.cfg.protocol == ProtocolExtension {
+				c.sendCommand(mdp.WorkerDrain)
+			}
+			c.log.Info("draining", zap.Int("in_flight", c.running+len(c.pending)))
+		}
+		if c.draining && c.running == 0 && len(c.pending) == 0 {
+			c.sendCommand(mdp.WorkerDisconnect)
+			return false
+		}
+		now := time.Now()
+		if now.Sub(c.lastRecv) >= expiry {
+			c.log.Warn("broker silent, reconnecting", zap.Duration("silence", now.Sub(c.lastRecv)))
+			return true
+		}
+		if now.Sub(c.lastSend) >= hb {
+			c.sendCommand(mdp.WorkerHeartbeat)
+		}
+		now = time.Now()
+		timeout := min(c.lastSend.Add(hb).Sub(now), c.lastRecv.Add(expiry).Sub(now))
+		if !c.poll(timeout) {
+			return true
+		}
+		if c.lost {
+			c.log.Info("broker sent DISCONNECT, reconnecting")
+			return true
+		}
+	}
+}
+
+// wait sleeps for the backoff delay while still taking replies from
+// handlers, and returns early when the worker stops.
+func (c *conn) wait(d time.Duration) {
+	c.log.Debug("reconnect backoff", zap.Duration("delay", d))
+	until := time.Now().Add(d)
+	for !c.w.isStopping() {
+		left := time.Until(until)
+		if left <= 0 {
+			return
+		}
+		c.poll(left)
+	}
+}
+
+// poll waits up to timeout for a message or a wake-up and handles what
+// came. It returns false on a socket error.
+func (c *conn) poll(timeout time.Duration) bool {
+	if timeout < time.Millisecond {
+		// zmq_poll counts whole milliseconds; never spin on zero.
+		timeout = time.Millisecond
+	}
+	polled, err := c.poller.Poll(timeout)
+	if err != nil {
+		c.log.Error("poll failed", zap.Error(err))
+		return false
+	}
+	for _, p := range polled {
+		if p.Socket == c.waker.rx {
+			c.waker.drain()
+		} else if p.Socket == c.sock {
+			if !c.recvAll() {
+				return false
+			}
+		}
+	}
+	c.drainOut()
+	return true
+}
+
+// recvAll handles what the socket holds, up to a bound so that a flood of
+// requests never starves heartbeats.
+func (c *conn) recvAll() bool {
+	for i := 0; i < 256 && !c.lost; i++ {
+		frames, err := c.sock.RecvMessageBytes(zmq.DONTWAIT)
+		if err != nil {
+			if zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN) {
+				return true // nothing more
+			}
+			c.log.Error("receive failed", zap.Error(err))
+			return false
+		}
+		c.handleMessage(frames)
+	}
+	return true
+}

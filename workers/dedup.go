@@ -1,0 +1,96 @@
+package workers
+
+import (
+	"container/list"
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Reply is a FINAL reply as stored for de-duplication: the body frames of a
+// success, or the error reply (Err non-nil; Body then unused).
+type Reply struct {
+	Body [][]byte
+	Err  *Error
+}
+
+// Deduper makes de-duplication durable. For a request whose client chose
+// its UUID (Request.ClientUUID), the worker calls Seen before running the
+// handler and, when it reports a stored reply, sends that reply instead;
+// after the handler answers, it calls Store with the reply. A store that
+// writes the UUID and reply in the same transaction as the handler's own
+// write (and so makes Store a no-op) gets exactly-once effects across worker
+// restarts.
+//
+// Seen and Store run in the request's handler goroutine, with its context,
+// and may block on I/O. They are called concurrently for different UUIDs
+// when the concurrency is above one. An error from Seen fails the request
+// with status 500 without running the handler; an error from Store is logged
+// and the reply is still sent.
+//
+// Only successful replies and 4xx error replies are stored; a 5xx reply
+// says that a retry may succeed, so a retry runs the handler again.
+type Deduper interface {
+	Seen(ctx context.Context, id uuid.UUID) (Reply, bool, error)
+	Store(ctx context.Context, id uuid.UUID, r Reply) error
+}
+
+// storable reports whether a reply may answer a retry of its request.
+func (r Reply) storable() bool {
+	return r.Err == nil || r.Err.Status < 500
+}
+
+// replyCache is the bounded in-memory cache of recent FINAL replies by
+// request UUID. Entries go in time order, so the oldest is at the front
+// both for the size bound and for the TTL. Not safe for concurrent use: the
+// connection's socket goroutine owns it.
+type replyCache struct {
+	size  int
+	ttl   time.Duration
+	order *list.List // of *cacheEntry, oldest first
+	byID  map[uuid.UUID]*list.Element
+}
+
+type cacheEntry struct {
+	id      uuid.UUID
+	reply   Reply
+	expires time.Time
+}
+
+func newReplyCache(size int, ttl time.Duration) *replyCache {
+	return &replyCache{size: size, ttl: ttl, order: list.New(), byID: make(map[uuid.UUID]*list.Element)}
+}
+
+func (c *replyCache) get(id uuid.UUID, now time.Time) (Reply, bool) {
+	c.expire(now)
+	if e, ok := c.byID[id]; ok {
+		return e.Value.(*cacheEntry).reply, true
+	}
+	return Reply{}, false
+}
+
+func (c *replyCache) put(id uuid.UUID, r Reply, now time.Time) {
+	if c.size == 0 {
+		return
+	}
+	if e, ok := c.byID[id]; ok {
+		c.order.Remove(e)
+	}
+	c.byID[id] = c.order.PushBack(&cacheEntry{id: id, reply: r, expires: now.Add(c.ttl)})
+	for c.order.Len() > c.size {
+		c.remove(c.order.Front())
+	}
+	c.expire(now)
+}
+
+func (c *replyCache) expire(now time.Time) {
+	for e := c.order.Front(); e != nil && !now.Before(e.Value.(*cacheEntry).expires); e = c.order.Front() {
+		c.remove(e)
+	}
+}
+
+func (c *replyCache) remove(e *list.Element) {
+	delete(c.byID, e.Value.(*cacheEntry).id)
+	c.order.Remove(e)
+}

@@ -1,0 +1,223 @@
+package workers
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// handleMessage handles one message from the broker. Anything received
+// proves the broker alive.
+func (c *conn) handleMessage(frames [][]byte) {
+	now := time.Now()
+	c.lastRecv = now
+	c.backoff.reset()
+	m, err := mdp.ParseDealer(frames)
+	if err != nil {
+		c.log.Warn("malformed message from the broker dropped", zap.Error(err))
+		return
+	}
+	if m.Version != c.version {
+		c.log.Warn("message of another protocol version dropped", zap.Stringer("version", m.Version), zap.Stringer("kind", m.Kind))
+		return
+	}
+	switch m.Kind {
+	case mdp.WorkerHeartbeat:
+	case mdp.WorkerDisconnect:
+		c.lost = true
+	case mdp.WorkerRequest:
+		c.accept(&m, now)
+	default:
+		c.log.Warn("unexpected message from the broker dropped", zap.Stringer("kind", m.Kind))
+	}
+}
+
+// accept takes a request: it answers it from the reply cache, attaches it
+// to the same request already in flight, or starts (or queues) its handler.
+func (c *conn) accept(m *mdp.Message, now time.Time) {
+	j := &job{c: c, ext: m.Ext, address: m.Address, epoch: c.epoch}
+	if m.Ext {
+		j.id = m.UUID
+		j.dedup = m.Flags&mdp.FlagClientUUID != 0
+	}
+	if max := c.cfg.maxMessageSize; max > 0 && bodySize(m.Body) > max {
+		c.log.Warn("request too large", zap.Int("bytes", bodySize(m.Body)), zap.Int("max", max))
+		c.sendFinal(j, Reply{Err: Errorf(mdp.StatusTooLarge, "request of %d bytes exceeds %d", bodySize(m.Body), max)})
+		return
+	}
+	if j.dedup {
+		if r, ok := c.cache.get(j.id, now); ok {
+			c.log.Debug("answered from the reply cache", zap.Stringer("uuid", j.id))
+			c.sendFinal(j, r)
+			return
+		}
+		if old := c.inflight[j.id]; old != nil {
+			// The broker re-delivered a request we are still serving (our
+			// earlier connection was lost): answer the latest delivery.
+			old.address, old.epoch = j.address, j.epoch
+			return
+		}
+		c.inflight[j.id] = j
+	}
+	j.req = &Request{Service: c.w.service, Body: m.Body, UUID: j.id, ClientUUID: j.dedup, job: j}
+	if m.Ext && m.Timeout > 0 {
+		j.req.Deadline = now.Add(m.Timeout)
+	}
+	if c.running < c.capacity {
+		c.start(j)
+	} else {
+		c.pending = append(c.pending, j)
+	}
+}
+
+func (c *conn) start(j *job) {
+	ctx, cancel := context.WithCancel(c.hctx)
+	if !j.req.Deadline.IsZero() {
+		ctx, cancel = context.WithDeadline(c.hctx, j.req.Deadline)
+	}
+	j.ctx, j.cancel = ctx, cancel
+	c.running++
+	go c.runJob(j)
+}
+
+// startNext fills free slots from the pending queue, dropping requests of a
+// lost connection (the broker gives them to another worker).
+func (c *conn) startNext() {
+	for c.running < c.capacity && len(c.pending) > 0 {
+		j := c.pending[0]
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		if c.sock == nil || j.epoch != c.epoch {
+			c.forget(j)
+			continue
+		}
+		c.start(j)
+	}
+}
+
+// forget removes a job from the in-flight set.
+func (c *conn) forget(j *job) {
+	if j.dedup && c.inflight[j.id] == j {
+		delete(c.inflight, j.id)
+	}
+}
+
+// drainOut handles every reply the handlers have handed over so far.
+func (c *conn) drainOut() {
+	for {
+		select {
+		case o := <-c.out:
+			c.handleOut(o)
+		default:
+			return
+		}
+	}
+}
+
+func (c *conn) handleOut(o outMsg) {
+	j := o.job
+	if !o.final {
+		if j.finished || !c.current(j) {
+			c.log.Debug("partial reply for a lost connection dropped")
+			return
+		}
+		c.send(&mdp.Message{Version: c.version, Kind: mdp.WorkerPartial, Ext: j.ext, Address: j.address, UUID: j.id, Body: o.body})
+		return
+	}
+	j.finished = true
+	c.running--
+	c.forget(j)
+	if j.dedup && o.reply.storable() {
+		c.cache.put(j.id, o.reply, time.Now())
+	}
+	c.sendFinal(j, o.reply)
+	c.startNext()
+}
+
+// current reports whether a job's latest delivery came on the live socket.
+func (c *conn) current(j *job) bool { return c.sock != nil && j.epoch == c.epoch }
+
+// sendFinal sends a FINAL reply, or the error reply: XERROR under the
+// extension, a plain reply whose body is the status frame otherwise.
+func (c *conn) sendFinal(j *job, r Reply) {
+	if !c.current(j) {
+		c.log.Debug("reply for a lost connection dropped", zap.Stringer("uuid", j.id))
+		return
+	}
+	m := mdp.Message{Version: c.version, Kind: mdp.WorkerFinal, Ext: j.ext, Address: j.address, UUID: j.id, Body: r.Body}
+	if r.Err != nil {
+		if j.ext {
+			m.Kind, m.Status, m.Text, m.Body = mdp.WorkerError, r.Err.Status, r.Err.Text, nil
+		} else {
+			m.Body = [][]byte{r.Err.frame()}
+		}
+	}
+	c.send(&m)
+}
+
+func (c *conn) sendCommand(k mdp.Kind) {
+	c.send(&mdp.Message{Version: c.version, Kind: k, Ext: k == mdp.WorkerDrain})
+}
+
+// send puts a message on the socket without ever blocking: when the
+// socket's queue to the broker is full, the message is dropped and logged.
+func (c *conn) send(m *mdp.Message) {
+	if c.sock == nil {
+		return
+	}
+	frames, err := m.AppendFrames(make([][]byte, 0, 8+len(m.Body)))
+	if err != nil {
+		c.log.Error("cannot encode message", zap.Stringer("kind", m.Kind), zap.Error(err))
+		return
+	}
+	for i, f := range frames {
+		flags := zmq.DONTWAIT
+		if i < len(frames)-1 {
+			flags |= zmq.SNDMORE
+		}
+		if _, err := c.sock.SendBytes(f, flags); err != nil {
+			if zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN) {
+				c.log.Warn("send queue to the broker full, message dropped", zap.Stringer("kind", m.Kind))
+			} else {
+				c.log.Error("send failed", zap.Stringer("kind", m.Kind), zap.Error(err))
+			}
+			return
+		}
+	}
+	c.lastSend = time.Now()
+}
+
+// abandonHandlers cancels every handler's context when the drain deadline
+// has passed.
+func (c *conn) abandonHandlers() {
+	if c.running > 0 {
+		c.abandoned = true
+		c.log.Warn("drain deadline passed, cancelling handlers", zap.Int("running", c.running))
+	}
+	c.hcancel()
+}
+
+// finish closes the socket and waits for every handler goroutine to hand in
+// its reply, cancelling their contexts when the drain deadline passes.
+func (c *conn) finish() {
+	c.closeSocket()
+	for _, j := range c.pending {
+		c.forget(j)
+	}
+	c.pending = nil
+	force := c.w.force
+	for c.running > 0 {
+		select {
+		case o := <-c.out:
+			c.handleOut(o)
+		case <-force:
+			c.abandonHandlers()
+			force = nil
+		}
+	}
+}

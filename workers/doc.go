@@ -1,0 +1,73 @@
+// Package workers is the worker SDK: it serves one service through a
+// majordomo broker (or any MDP/0.1 or MDP/0.2 broker) with handlers written
+// like net/http ones.
+//
+//	w, err := workers.New("tcp://127.0.0.1:5555", "echo",
+//		workers.WithConcurrency(8), workers.WithLogger(logger))
+//	if err != nil {
+//		return err
+//	}
+//	return w.Run(ctx, workers.HandlerFunc(func(ctx context.Context, req *workers.Request) ([][]byte, error) {
+//		return req.Body, nil
+//	}))
+//
+// # Replies and errors
+//
+// A handler returns the body frames of its FINAL reply, or an error. Before
+// that it may stream PARTIAL replies with Request.Partial (MDP/0.2 only:
+// under MDP/0.1 Partial returns ErrStreamingUnsupported). Errors map to
+// status codes as follows:
+//
+//   - an *Error (see Errorf), found with errors.As, sends its Status
+//     (400–599; anything else becomes 500) and its Text;
+//   - any other error sends 500 with the error's text;
+//   - a panic sends 500 "handler panicked"; it is logged with its stack and
+//     the worker keeps serving;
+//   - a request larger than WithMaxMessageSize gets 413 without running the
+//     handler; a reply larger than it is replaced by 500 "reply too large".
+//
+// With the extension (the default protocol) an error is an XERROR reply
+// carrying the code, which the client SDK returns as an error. Plain MDP has
+// no error reply: under ProtocolV02 and ProtocolV01 the worker sends an
+// ordinary FINAL reply whose single body frame is the status line ("500" or
+// "500 text"), the same form as MMI and Titanic status frames.
+//
+// # Reliability
+//
+// One goroutine per connection owns the DEALER socket; handlers run in
+// their own goroutines and hand their replies back through a channel and an
+// inproc wake-up, so heartbeats keep flowing however slow a handler is. With
+// the extension the worker declares its heartbeat interval in XREADY and the
+// broker expires it on that interval, so the two sides never disagree. A
+// broker silent for interval × liveness, or one that sends DISCONNECT, is
+// replaced: the worker closes the socket, opens a new one and registers
+// again after an exponential backoff with jitter. Replies of requests
+// received on a lost connection are not sent (the broker has handed those
+// requests to another worker); a re-delivery of one still running here is
+// attached to it rather than run twice.
+//
+// # De-duplication
+//
+// When the client chose the request UUID (Request.ClientUUID, extension
+// only), a request answered recently is answered again from a bounded
+// in-memory cache (WithDedupCache) without running the handler, and a
+// request already pending or running in this worker is not started again.
+// Successful and 4xx replies are cached; 5xx replies are not, so a retry
+// runs again. WithDeduper adds a durable store consulted after the cache.
+// Partial replies are never replayed.
+//
+// # Concurrency and shutdown
+//
+// WithConcurrency(k) runs up to k handlers at once: with the extension on
+// one connection whose capacity the broker honours, with a plain protocol on
+// k connections. Cancelling Run's context, or calling Shutdown, drains: the
+// worker sends XDRAIN (extension) so the broker sends nothing more, waits
+// for the requests in flight, sends DISCONNECT and closes. A plain MDP
+// broker has no drain command, so it may still hand the worker a request in
+// the moment between its last reply and its DISCONNECT; a majordomo broker
+// re-queues such a request. Run returns after every goroutine it started
+// has ended.
+//
+// Worker's methods are safe for concurrent use; Request.Partial is safe for
+// one goroutine at a time.
+package workers

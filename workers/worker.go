@@ -1,0 +1,239 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// Worker serves one service through one broker. Its methods are safe for
+// concurrent use. A Worker runs once: after Run returns, make a new one.
+type Worker struct {
+	broker  string
+	service string
+	cfg     config
+	log     *zap.Logger
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	conns   []*conn
+
+	stopping  chan struct{} // closed: take no new work, drain
+	force     chan struct{} // closed: the drain deadline has passed
+	done      chan struct{} // closed when Run returns
+	stopOnce  sync.Once
+	forceOnce sync.Once
+}
+
+// New makes a worker for service at the broker's endpoint (such as
+// "tcp://127.0.0.1:5555"). It checks the service name, the options and the
+// endpoint's syntax, and does not contact the broker: Run does.
+func New(broker, service string, opts ...Option) (*Worker, error) {
+	if broker == "" {
+		return nil, errors.New("workers: empty broker endpoint")
+	}
+	if err := mdp.ValidateWorkerService(service); err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
+	cfg := defaultConfig()
+	var errs []error
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := cfg.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("workers: invalid options: %w", err)
+	}
+	if err := checkEndpoint(broker); err != nil {
+		return nil, fmt.Errorf("workers: broker endpoint %q: %w", broker, err)
+	}
+	return &Worker{
+		broker:   broker,
+		service:  service,
+		cfg:      cfg,
+		log:      cfg.logger.With(zap.String("service", service)),
+		stopping: make(chan struct{}),
+		force:    make(chan struct{}),
+		done:     make(chan struct{}),
+	}, nil
+}
+
+// checkEndpoint lets libzmq judge the endpoint's syntax and transport.
+func checkEndpoint(endpoint string) error {
+	s, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.SetLinger(0); err != nil {
+		return err
+	}
+	return s.Connect(endpoint)
+}
+
+// Run registers with the broker and serves requests with h until ctx is
+// cancelled or Shutdown is called, then drains: it tells the broker to send
+// no more work, lets the handlers in flight answer (for up to the drain
+// timeout after ctx is cancelled, or until Shutdown's context is done),
+// sends DISCONNECT and returns once every handler has returned. Run returns
+// nil after a complete drain, an error wrapping ErrDrainTimeout when
+// handlers had to be cancelled, ErrClosed when the worker has already run or
+// been shut down, and any error making sockets.
+//
+// Losing the broker is not an error: the worker reconnects on a new socket,
+// with backoff, and registers again.
+func (w *Worker) Run(ctx context.Context, h Handler) error {
+	if h == nil {
+		return errors.New("workers: nil handler")
+	}
+	w.mu.Lock()
+	if w.started || w.closed {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	w.started = true
+	n, capacity := 1, w.cfg.concurrency
+	if w.cfg.protocol != ProtocolExtension {
+		n, capacity = w.cfg.concurrency, 1
+	}
+	for range n {
+		w.conns = append(w.conns, newConn(w, h, capacity))
+	}
+	w.mu.Unlock()
+	defer close(w.done)
+
+	var wg sync.WaitGroup
+	errs := make([]error, len(w.conns))
+	for i, c := range w.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = c.run(ctx); errs[i] != nil && !errors.Is(errs[i], ErrDrainTimeout) {
+				w.beginStop()
+				w.forceStop()
+			}
+		}()
+	}
+	allDone := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		w.watch(ctx, allDone)
+	}()
+	wg.Wait()
+	close(allDone)
+	<-watched
+	return joinErrors(errs)
+}
+
+// watch starts the drain when ctx is cancelled and forces the end after the
+// drain timeout.
+func (w *Worker) watch(ctx context.Context, allDone <-chan struct{}) {
+	select {
+	case <-allDone:
+		return
+	case <-ctx.Done():
+	}
+	w.beginStop()
+	t := time.NewTimer(w.cfg.drainTimeout)
+	defer t.Stop()
+	select {
+	case <-allDone:
+	case <-t.C:
+		w.forceStop()
+	}
+}
+
+// joinErrors reports each distinct failure once.
+func joinErrors(errs []error) error {
+	var out []error
+	drain := false
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrDrainTimeout):
+			drain = true
+		default:
+			out = append(out, err)
+		}
+	}
+	if drain {
+		out = append(out, ErrDrainTimeout)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return fmt.Errorf("workers: %w", errors.Join(out...))
+}
+
+// Shutdown stops the worker gracefully, as cancelling Run's context does,
+// but with ctx bounding the drain: it returns nil once Run has returned, or
+// ctx.Err() when ctx is done first, in which case the handlers' contexts are
+// cancelled and Run returns as soon as they have returned. Shutdown before
+// Run makes Run return ErrClosed.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	w.mu.Lock()
+	if !w.started {
+		w.closed = true
+		w.mu.Unlock()
+		return nil
+	}
+	w.mu.Unlock()
+	w.beginStop()
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		w.forceStop()
+		return ctx.Err()
+	}
+}
+
+func (w *Worker) beginStop() {
+	w.stopOnce.Do(func() {
+		close(w.stopping)
+		w.wakeAll()
+	})
+}
+
+func (w *Worker) forceStop() {
+	w.forceOnce.Do(func() {
+		close(w.force)
+		w.wakeAll()
+	})
+}
+
+func (w *Worker) wakeAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.conns {
+		c.wake()
+	}
+}
+
+func (w *Worker) isStopping() bool { return isClosed(w.stopping) }
+func (w *Worker) isForced() bool   { return isClosed(w.force) }
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

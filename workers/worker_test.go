@@ -1,0 +1,174 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+const testHB = 20 * time.Millisecond
+
+// running is a worker started by startWorker.
+type running struct {
+	w      *Worker
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// wait waits for Run to return and gives its error.
+func (r *running) wait(t *testing.T) error {
+	t.Helper()
+	r.once.Do(func() {
+		select {
+		case r.err = <-r.done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("Run did not return")
+		}
+	})
+	return r.err
+}
+
+func startWorker(t *testing.T, ep, service string, h Handler, opts ...Option) *running {
+	t.Helper()
+	opts = append([]Option{WithHeartbeat(testHB), WithLiveness(5), WithReconnect(5*time.Millisecond, 50*time.Millisecond),
+		WithLogger(zaptest.NewLogger(t))}, opts...)
+	w, err := New(ep, service, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{w: w, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- w.Run(ctx, h) }()
+	t.Cleanup(func() {
+		cancel()
+		_ = r.wait(t)
+	})
+	return r
+}
+
+func echo(_ context.Context, req *Request) ([][]byte, error) { return req.Body, nil }
+
+// xrequest is an extension request from the fake broker to a worker.
+func xrequest(client string, id uuid.UUID, flags mdp.Flags, body ...string) mdp.Message {
+	m := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Ext: true, Address: []byte(client), UUID: id, Flags: flags, Timeout: 5 * time.Second}
+	for _, b := range body {
+		m.Body = append(m.Body, []byte(b))
+	}
+	return m
+}
+
+func finalFor(id uuid.UUID) func(brokerMsg) bool {
+	return func(m brokerMsg) bool {
+		return (m.msg.Kind == mdp.WorkerFinal || m.msg.Kind == mdp.WorkerError) && m.msg.UUID == id
+	}
+}
+
+func TestExtensionRequestReply(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var got atomic.Pointer[Request]
+	startWorker(t, b.ep, "echo", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		got.Store(req)
+		if _, ok := ctx.Deadline(); !ok {
+			return nil, errors.New("no deadline on the context")
+		}
+		return req.Body, nil
+	}), WithConcurrency(3), WithTier(2))
+
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	if !ready.msg.Ext || ready.msg.Service != "echo" || ready.msg.Tier != 2 || ready.msg.Capacity != 3 || ready.msg.Heartbeat != testHB {
+		t.Fatalf("READY = %+v", ready.msg)
+	}
+	id := uuid.New()
+	b.send(ready.id, xrequest("client-1", id, mdp.FlagClientUUID, "hello", "world"))
+	final := b.wait(1, "XFINAL", finalFor(id))
+	if final.msg.Kind != mdp.WorkerFinal || !final.msg.Ext || string(final.msg.Address) != "client-1" || !bodyIs(final.msg.Body, "hello", "world") {
+		t.Fatalf("FINAL = %+v", final.msg)
+	}
+	req := got.Load()
+	if req.UUID != id || !req.ClientUUID || req.Service != "echo" || req.Deadline.IsZero() {
+		t.Fatalf("request = %+v", req)
+	}
+}
+
+func TestErrorReplies(t *testing.T) {
+	handler := HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		switch string(req.Body[0]) {
+		case "typed":
+			return nil, fmt.Errorf("wrapped: %w", Errorf(mdp.StatusNotFound, "no such key %q", "k"))
+		case "bad-code":
+			return nil, &Error{Status: 200, Text: "not an error code"}
+		case "panic":
+			panic("boom")
+		default:
+			return nil, errors.New("disk on fire")
+		}
+	})
+	t.Run("extension", func(t *testing.T) {
+		b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+		startWorker(t, b.ep, "svc", handler)
+		ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+		cases := []struct {
+			body   string
+			status mdp.Status
+			text   string
+		}{
+			{"typed", mdp.StatusNotFound, `no such key "k"`},
+			{"bad-code", mdp.StatusInternal, "not an error code"},
+			{"other", mdp.StatusInternal, "disk on fire"},
+			{"panic", mdp.StatusInternal, "handler panicked"},
+		}
+		for _, c := range cases {
+			id := uuid.New()
+			b.send(ready.id, xrequest("c", id, 0, c.body))
+			got := b.wait(1, "XERROR for "+c.body, finalFor(id)).msg
+			if got.Kind != mdp.WorkerError || got.Status != c.status || got.Text != c.text {
+				t.Errorf("%s: got %v %d %q, want XERROR %d %q", c.body, got.Kind, got.Status, got.Text, c.status, c.text)
+			}
+		}
+	})
+	t.Run("plain", func(t *testing.T) {
+		b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
+		startWorker(t, b.ep, "svc", handler, WithProtocol(ProtocolV02))
+		b.wait(1, "READY", isKind(mdp.WorkerReady))
+		c := newTestClient(t, b.ep, mdp.V02)
+		c.request("svc", "typed")
+		if got := c.recv(); got.Kind != mdp.ClientFinal || !bodyIs(got.Body, `404 no such key "k"`) {
+			t.Fatalf("plain error reply = %v %q", got.Kind, got.Body)
+		}
+	})
+}
+
+func TestPanicKeepsServing(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		if calls.Add(1) == 1 {
+			panic(fmt.Sprintf("first call with %q", req.Body[0]))
+		}
+		return req.Body, nil
+	}))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	first, second := uuid.New(), uuid.New()
+	b.send(ready.id, xrequest("c", first, 0, "a"))
+	if got := b.wait(1, "XERROR", finalFor(first)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal {
+		t.Fatalf("after a panic got %v %d", got.Kind, got.Status)
+	}
+	b.send(ready.id, xrequest("c", second, 0, "b"))
+	if got := b.wait(1, "XFINAL", finalFor(second)).msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "b") {
+		t.Fatalf("after the panic got %v %q", got.Kind, got.Body)
+	}
+	if n := len(b.messages(isKind(mdp.WorkerReady))); n != 1 {
+		t.Fatalf("worker registered %d times, want once", n)
+	}
+}
