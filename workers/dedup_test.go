@@ -1,0 +1,159 @@
+package workers
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// A repeated client UUID is answered from the cache without running the
+// handler; a broker-made UUID (no FlagClientUUID) is not de-duplicated.
+func TestDedupAnsweredFromCache(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		n := calls.Add(1)
+		return [][]byte{[]byte("call"), {byte('0' + n)}}, nil
+	}))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	id := uuid.New()
+	b.send(ready.id, xrequest("first-address", id, mdp.FlagClientUUID, "x"))
+	b.wait(1, "first FINAL", finalFor(id))
+	b.send(ready.id, xrequest("retry-address", id, mdp.FlagClientUUID, "x"))
+	retry := b.wait(2, "second FINAL", finalFor(id))
+	if string(retry.msg.Address) != "retry-address" || !bodyIs(retry.msg.Body, "call", "1") {
+		t.Fatalf("retry answered %q to %q", retry.msg.Body, retry.msg.Address)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times, want 1", n)
+	}
+
+	plain := uuid.New()
+	b.send(ready.id, xrequest("c", plain, 0, "x"))
+	b.wait(1, "FINAL", finalFor(plain))
+	b.send(ready.id, xrequest("c", plain, 0, "x"))
+	b.wait(2, "FINAL", finalFor(plain))
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("handler ran %d times, want 3: broker-made UUIDs are not de-duplicated", n)
+	}
+}
+
+// A re-delivery of a request still running is not run again; the one reply
+// goes to the latest address.
+func TestDedupInFlight(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	started := make(chan struct{}, 2)
+	release := make(chan struct{})
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		started <- struct{}{}
+		<-release
+		return [][]byte{[]byte("once")}, nil
+	}), WithConcurrency(2))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	id := uuid.New()
+	b.send(ready.id, xrequest("old", id, mdp.FlagClientUUID))
+	<-started
+	b.send(ready.id, xrequest("new", id, mdp.FlagClientUUID))
+	marker := uuid.New() // a later request proves the duplicate was processed
+	b.send(ready.id, xrequest("m", marker, 0))
+	<-started
+	close(release)
+	b.wait(1, "marker FINAL", finalFor(marker))
+	final := b.wait(1, "FINAL", finalFor(id))
+	if string(final.msg.Address) != "new" {
+		t.Fatalf("reply went to %q, want the latest delivery", final.msg.Address)
+	}
+	if n := calls.Load(); n != 2 { // the request once, the marker once
+		t.Fatalf("handler ran %d times, want 2", n)
+	}
+	if n := len(b.messages(finalFor(id))); n != 1 {
+		t.Fatalf("%d replies to one request", n)
+	}
+}
+
+type mapDeduper struct {
+	mu      sync.Mutex
+	replies map[uuid.UUID]Reply
+	stores  int
+}
+
+func (d *mapDeduper) Seen(_ context.Context, id uuid.UUID) (Reply, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.replies[id]
+	return r, ok, nil
+}
+
+func (d *mapDeduper) Store(_ context.Context, id uuid.UUID, r Reply) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.replies[id] = r
+	d.stores++
+	return nil
+}
+
+// The durable hook: a UUID the store has seen is answered from it (even
+// with the in-memory cache off, as after a restart), and new replies are
+// stored.
+func TestDeduperHook(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	stored := uuid.New()
+	d := &mapDeduper{replies: map[uuid.UUID]Reply{stored: {Body: [][]byte{[]byte("from the store")}}}}
+	var calls atomic.Int32
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		return [][]byte{[]byte("fresh")}, nil
+	}), WithDeduper(d), WithDedupCache(0, 0))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	b.send(ready.id, xrequest("c", stored, mdp.FlagClientUUID))
+	if got := b.wait(1, "FINAL", finalFor(stored)); !bodyIs(got.msg.Body, "from the store") {
+		t.Fatalf("stored UUID answered %q", got.msg.Body)
+	}
+	fresh := uuid.New()
+	b.send(ready.id, xrequest("c", fresh, mdp.FlagClientUUID))
+	b.wait(1, "FINAL", finalFor(fresh))
+	b.send(ready.id, xrequest("c", fresh, mdp.FlagClientUUID))
+	if got := b.wait(2, "FINAL", finalFor(fresh)); !bodyIs(got.msg.Body, "fresh") {
+		t.Fatalf("retry answered %q", got.msg.Body)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times, want 1", n)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stores != 1 {
+		t.Fatalf("%d stores, want 1", d.stores)
+	}
+}
+
+func TestReplyCacheBounds(t *testing.T) {
+	c := newReplyCache(2, time.Minute)
+	now := time.Now()
+	a, b, d := uuid.New(), uuid.New(), uuid.New()
+	c.put(a, Reply{}, now)
+	c.put(b, Reply{}, now)
+	c.put(d, Reply{}, now)
+	if _, ok := c.get(a, now); ok {
+		t.Fatal("oldest entry kept beyond the size bound")
+	}
+	if _, ok := c.get(d, now); !ok {
+		t.Fatal("newest entry missing")
+	}
+	if _, ok := c.get(b, now.Add(time.Minute)); ok {
+		t.Fatal("entry kept beyond its TTL")
+	}
+	if len(c.byID) != 0 || c.order.Len() != 0 {
+		t.Fatalf("expired entries left: %d, %d", len(c.byID), c.order.Len())
+	}
+	if !(Reply{Err: &Error{Status: 404}}).storable() || (Reply{Err: &Error{Status: 503}}).storable() {
+		t.Fatal("4xx replies are storable, 5xx are not")
+	}
+}
