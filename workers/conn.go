@@ -12,6 +12,11 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
+// closeLinger bounds how long libzmq keeps trying to deliver the last
+// messages (replies, DISCONNECT) of a socket closed at shutdown; it does not
+// block the caller.
+const closeLinger = time.Second
+
 // conn is one connection to the broker, as the broker sees one worker: a
 // DEALER socket owned by the goroutine that runs run, replaced by a new one
 // whenever the broker goes silent or disconnects us. Handlers run in their
@@ -102,6 +107,10 @@ func (c *conn) loop() error {
 			return err
 		}
 		reconnect := c.serve()
+		if !reconnect {
+			// Let the last replies and DISCONNECT reach the broker.
+			_ = c.sock.SetLinger(closeLinger)
+		}
 		c.closeSocket()
 		if !reconnect || c.w.isStopping() {
 			return nil

@@ -172,3 +172,27 @@ func TestPanicKeepsServing(t *testing.T) {
 		t.Fatalf("worker registered %d times, want once", n)
 	}
 }
+
+// WithMaxMessageSize: a larger request gets 413 without running the
+// handler, a larger reply becomes 500.
+func TestMaxMessageSize(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		return [][]byte{[]byte("0123456789"), []byte("0123456789")}, nil
+	}), WithMaxMessageSize(16))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	big, small := uuid.New(), uuid.New()
+	b.send(ready.id, xrequest("c", big, 0, "0123456789", "0123456789"))
+	if got := b.wait(1, "XERROR", finalFor(big)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusTooLarge {
+		t.Fatalf("large request: %v %d", got.Kind, got.Status)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("handler ran %d times for a request over the limit", n)
+	}
+	b.send(ready.id, xrequest("c", small, 0, "x"))
+	if got := b.wait(1, "XERROR", finalFor(small)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal || got.Text != "reply too large" {
+		t.Fatalf("large reply: %v %d %q", got.Kind, got.Status, got.Text)
+	}
+}
