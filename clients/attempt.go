@@ -1,0 +1,181 @@
+package clients
+
+import (
+	"fmt"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// start takes a new request into the loop and sends its first attempt to
+// the current broker.
+func (l *loop) start(r *request, now time.Time) {
+	if err := r.ctx.Err(); err != nil {
+		r.stopCtx()
+		l.countContextEnd(err)
+		finishEarly(r.call, r.cancel, contextError(err))
+		return
+	}
+	l.pending[r.id] = r
+	l.c.stats.pending.Add(1)
+	r.broker = l.cur
+	l.send(r, now)
+}
+
+// send makes one attempt: the request goes to r.broker and its attempt
+// timer starts. A send that fails at once counts as a timed-out attempt.
+func (l *loop) send(r *request, now time.Time) {
+	wait := l.o.timeout
+	if !r.deadline.IsZero() {
+		left := r.deadline.Sub(now)
+		if left <= 0 {
+			l.c.stats.timeouts.Add(1)
+			l.end(r, nil, errDeadline, false)
+			return
+		}
+		wait = min(wait, left)
+	}
+	var err error
+	if l.o.protocol == Extension {
+		err = l.sendExt(r, now)
+	} else {
+		err = l.plain.send(l, r)
+	}
+	r.attempts++
+	l.c.stats.attempts.Add(1)
+	if r.attempts > 1 {
+		l.c.stats.retries.Add(1)
+		l.log.Debug("clients: retry", zap.Stringer("uuid", r.id), zap.Int("attempt", r.attempts),
+			zap.String("broker", l.c.brokers[r.broker]))
+	}
+	if err != nil {
+		l.log.Debug("clients: send failed", zap.Stringer("uuid", r.id), zap.Error(err))
+		wait = 0
+	}
+	l.timers.schedule(r, now.Add(wait), evAttemptTimeout)
+}
+
+func (l *loop) sendExt(r *request, now time.Time) error {
+	m := mdp.Message{
+		Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true,
+		Service: r.call.Service, UUID: r.id, Flags: r.flags, Body: r.call.Body,
+		Timeout: l.brokerTimeout(r, now),
+	}
+	return sendMessage(l.dealers[r.broker], &m)
+}
+
+// brokerTimeout is the deadline the request carries to the broker: the time
+// ctx leaves it, or without a ctx deadline, what its remaining attempts
+// (this one included) may take, after which nobody waits for the reply.
+func (l *loop) brokerTimeout(r *request, now time.Time) time.Duration {
+	if !r.deadline.IsZero() {
+		return r.deadline.Sub(now)
+	}
+	return l.o.timeout * time.Duration(l.o.retries+1-r.attempts)
+}
+
+func sendMessage(s *zmq.Socket, m *mdp.Message) error {
+	frames, err := m.Frames()
+	if err != nil {
+		return err
+	}
+	_, err = s.SendMessageDontwait(frames)
+	return err
+}
+
+// attemptTimedOut moves a request on to its next attempt, on the next
+// broker, after the backoff; or ends it when it has no attempts or time
+// left.
+func (l *loop) attemptTimedOut(r *request, now time.Time) {
+	n := len(l.c.brokers)
+	if l.cur == r.broker {
+		l.cur = (r.broker + 1) % n
+	}
+	l.plain.drop(l, r) // a late reply must not reach a later request
+	if !r.deadline.IsZero() && !now.Before(r.deadline) {
+		l.c.stats.timeouts.Add(1)
+		l.end(r, nil, errDeadline, false)
+		return
+	}
+	if r.attempts > l.o.retries || l.o.protocol != Extension && r.partials > 0 {
+		l.c.stats.timeouts.Add(1)
+		l.end(r, nil, fmt.Errorf("%w: no reply after %d attempts", ErrTimeout, r.attempts), false)
+		return
+	}
+	r.broker = (r.broker + 1) % n
+	at := now.Add(l.o.backoffFor(r.attempts))
+	if !r.deadline.IsZero() && !at.Before(r.deadline) {
+		l.c.stats.timeouts.Add(1)
+		l.end(r, nil, errDeadline, false)
+		return
+	}
+	l.timers.schedule(r, at, evResend)
+}
+
+// onExtMessage handles a message from broker b on its extension socket.
+func (l *loop) onExtMessage(b int, frames [][]byte) {
+	m, err := mdp.ParseDealer(frames)
+	if err == nil && !m.Ext {
+		err = fmt.Errorf("%s %s without the extension", m.Version, m.Kind)
+	}
+	if err != nil {
+		l.c.stats.malformed.Add(1)
+		l.log.Warn("clients: dropped a malformed message", zap.String("broker", l.c.brokers[b]), zap.Error(err))
+		return
+	}
+	r := l.pending[m.UUID]
+	if r == nil {
+		l.c.stats.stale.Add(1)
+		l.log.Debug("clients: dropped a reply for no pending request", zap.Stringer("uuid", m.UUID))
+		return
+	}
+	switch m.Kind {
+	case mdp.ClientPartial:
+		l.onPartial(r, m.Body, time.Now())
+	case mdp.ClientFinal:
+		l.cur = b
+		l.end(r, m.Body, nil, true)
+	case mdp.ClientError:
+		l.cur = b
+		l.end(r, nil, &ServiceError{Service: m.Service, Status: m.Status, Text: m.Text}, true)
+	}
+}
+
+// onPartial passes a PARTIAL reply to a Stream (other calls return only
+// the FINAL one) and restarts the attempt's timer: the request is alive.
+func (l *loop) onPartial(r *request, body [][]byte, now time.Time) {
+	r.partials++
+	l.c.stats.partials.Add(1)
+	if r.call.stream != nil {
+		r.call.stream.push(body, false, true)
+	}
+	if r.event == evAttemptTimeout && r.index >= 0 {
+		at := now.Add(l.o.timeout)
+		if !r.deadline.IsZero() && r.deadline.Before(at) {
+			at = r.deadline
+		}
+		l.timers.schedule(r, at, evAttemptTimeout)
+	}
+}
+
+// end finishes a pending request. answered: a reply came on the request's
+// socket (plain mode keeps that socket for reuse).
+func (l *loop) end(r *request, reply [][]byte, err error, answered bool) {
+	delete(l.pending, r.id)
+	l.c.stats.pending.Add(-1)
+	l.timers.unschedule(r)
+	r.stopCtx()
+	if answered {
+		l.c.stats.replies.Add(1)
+		l.plain.release(l, r)
+	} else {
+		l.plain.drop(l, r)
+	}
+	r.call.finish(reply, err)
+	if r.cancel != nil {
+		r.cancel()
+	}
+}

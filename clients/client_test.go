@@ -1,0 +1,295 @@
+package clients
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// newClient makes a Client that the test's cleanup closes.
+func newClient(t *testing.T, brokers []string, opts ...Option) *Client {
+	t.Helper()
+	c, err := New(brokers, append([]Option{WithLogger(zaptest.NewLogger(t))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func testContext(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func frames(ss ...string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+func equalFrames(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRequestReply(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	startWorker(t, b.endpoint, "echo", echo)
+	c := newClient(t, []string{b.endpoint})
+	ctx := testContext(t, 10*time.Second)
+
+	reply, err := c.Request(ctx, "echo", []byte("hello"), []byte{}, []byte("world"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := frames("hello", "", "world"); !equalFrames(reply, want) {
+		t.Fatalf("reply %q, want %q", reply, want)
+	}
+	call := c.Go(ctx, "echo", []byte("async"))
+	<-call.Done
+	if call.Err != nil || !equalFrames(call.Reply, frames("async")) {
+		t.Fatalf("Go: %q, %v", call.Reply, call.Err)
+	}
+	s := c.Stats()
+	if s.Requests != 2 || s.Replies != 2 || s.Attempts != 2 || s.Retries != 0 || s.Pending != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestReadWriteUseStoreServices(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	startWorker(t, b.endpoint, "kv.read", func(m *mdp.Message) action { return action{final: frames("read")} })
+	startWorker(t, b.endpoint, "kv.write", func(m *mdp.Message) action { return action{final: frames("write")} })
+	c := newClient(t, []string{b.endpoint})
+	ctx := testContext(t, 10*time.Second)
+	if r, err := c.Read(ctx, "kv", []byte("k")); err != nil || string(r[0]) != "read" {
+		t.Fatalf("Read: %q, %v", r, err)
+	}
+	if r, err := c.Write(ctx, "kv", []byte("k"), []byte("v")); err != nil || string(r[0]) != "write" {
+		t.Fatalf("Write: %q, %v", r, err)
+	}
+}
+
+func TestStreamPartialsThenFinal(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	startWorker(t, b.endpoint, "count", func(m *mdp.Message) action {
+		return action{partials: [][][]byte{frames("1"), frames("2"), frames("3")}, final: frames("done")}
+	})
+	c := newClient(t, []string{b.endpoint})
+	s := c.Stream(testContext(t, 10*time.Second), "count")
+	defer s.Close()
+	var got []string
+	var finals []bool
+	for s.Next() {
+		got = append(got, string(bytes.Join(s.Body(), []byte(","))))
+		finals = append(finals, s.Final())
+	}
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 2 3 done"; strings.Join(got, " ") != want {
+		t.Fatalf("stream gave %q, want %q", got, want)
+	}
+	if fmt.Sprint(finals) != "[false false false true]" {
+		t.Fatalf("finals %v", finals)
+	}
+	if p := c.Stats().Partials; p != 3 {
+		t.Fatalf("Partials = %d, want 3", p)
+	}
+	// Request on the same service returns the FINAL reply only.
+	reply, err := c.Request(testContext(t, 10*time.Second), "count")
+	if err != nil || !equalFrames(reply, frames("done")) {
+		t.Fatalf("Request: %q, %v", reply, err)
+	}
+}
+
+func TestStreamError(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint})
+	s := c.Stream(testContext(t, 10*time.Second), "xerror.503")
+	defer s.Close()
+	if s.Next() {
+		t.Fatalf("Next gave %q for an error reply", s.Body())
+	}
+	if !errors.Is(s.Err(), ErrOverloaded) {
+		t.Fatalf("Err = %v, want 503", s.Err())
+	}
+}
+
+func TestServiceErrors(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	startWorker(t, b.endpoint, "fails", func(m *mdp.Message) action { return action{status: mdp.StatusInternal} })
+	startWorker(t, b.endpoint, "refuses", func(m *mdp.Message) action { return action{status: 429} })
+	c := newClient(t, []string{b.endpoint}, WithFailFast(), WithTimeout(5*time.Second))
+	cases := []struct {
+		service string
+		target  error
+		status  mdp.Status
+	}{
+		{"xerror.503", ErrOverloaded, 503},
+		{"xerror.504", ErrExpired, 504},
+		{"xerror.502", ErrWorkerFailed, 502},
+		{"xerror.413", ErrTooLarge, 413},
+		{"fails", ErrInternal, 500},
+		{"refuses", &ServiceError{Status: 429}, 429},
+		{"no.such.service", ErrNoSuchService, 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.service, func(t *testing.T) {
+			before := c.Stats().Attempts
+			start := time.Now()
+			_, err := c.Request(testContext(t, 10*time.Second), tc.service)
+			if !errors.Is(err, tc.target) {
+				t.Fatalf("err = %v, want %v", err, tc.target)
+			}
+			var se *ServiceError
+			if !errors.As(err, &se) || se.Status != tc.status || se.Service != tc.service {
+				t.Fatalf("errors.As gave %+v", se)
+			}
+			if errors.Is(err, ErrTimeout) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
+				t.Fatalf("%v matches the wrong targets", err)
+			}
+			if n := c.Stats().Attempts - before; n != 1 {
+				t.Fatalf("%d attempts, want 1: an error reply is not retried", n)
+			}
+			if d := time.Since(start); d > 4*time.Second {
+				t.Fatalf("took %v: the error did not come at once", d)
+			}
+		})
+	}
+	var se *ServiceError
+	_, err := c.Request(testContext(t, 10*time.Second), "fails")
+	if !errors.As(err, &se) || se.Text != "handler says no" || !se.Temporary() {
+		t.Fatalf("worker error: %#v", se)
+	}
+}
+
+func TestAllAttemptsTimeOut(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(20*time.Millisecond), WithRetries(2), WithBackoff(time.Millisecond, 2*time.Millisecond))
+	_, err := c.Request(context.Background(), "nobody")
+	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTimeout only", err)
+	}
+	s := c.Stats()
+	if s.Attempts != 3 || s.Retries != 2 || s.Timeouts != 1 || s.Pending != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	// Every attempt reached the broker with the same UUID: it queued one.
+	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 3 })
+}
+
+func TestContextDeadlineEndsRequest(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Request(ctx, "nobody")
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrTimeout and DeadlineExceeded", err)
+	}
+	if s := c.Stats(); s.Timeouts != 1 || s.Pending != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestInvalidInput(t *testing.T) {
+	if _, err := New(nil); !errors.Is(err, ErrNoBrokers) {
+		t.Fatalf("New(nil): %v", err)
+	}
+	if _, err := New([]string{"nonsense"}); err == nil {
+		t.Fatal("New accepted a malformed endpoint")
+	}
+	if _, err := New([]string{"tcp://127.0.0.1:1"}, WithTimeout(0)); err == nil {
+		t.Fatal("New accepted a zero timeout")
+	}
+	if _, err := New([]string{"tcp://127.0.0.1:1"}, WithProtocol(MDP01), WithFailFast()); err == nil {
+		t.Fatal("New accepted fail-fast in plain mode")
+	}
+	c := newClient(t, []string{"tcp://127.0.0.1:1"})
+	if _, err := c.Request(context.Background(), ""); !errors.Is(err, mdp.ErrEmptyService) {
+		t.Fatalf("empty service: %v", err)
+	}
+	if _, err := c.Request(context.Background(), "bad\nname"); !errors.Is(err, mdp.ErrBadService) {
+		t.Fatalf("bad service: %v", err)
+	}
+}
+
+func TestMMI(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	startWorker(t, b.endpoint, "echo", echo)
+	c := newClient(t, []string{b.endpoint})
+	ctx := testContext(t, 10*time.Second)
+	waitFor(t, "echo registered", 10*time.Second, func() bool {
+		ok, err := c.ServiceExists(ctx, "echo")
+		return err == nil && ok
+	})
+	if ok, err := c.ServiceExists(ctx, "absent"); ok || err != nil {
+		t.Fatalf("ServiceExists(absent) = %v, %v", ok, err)
+	}
+	list, err := c.Services(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Name != "echo" || list[0].Workers != 1 {
+		t.Fatalf("Services = %+v", list)
+	}
+}
+
+func TestParseServicesShapes(t *testing.T) {
+	cases := map[string]string{
+		`[{"name":"b","workers":2},{"name":"a","queued":3}]`: "a/0/3 b/2/0",
+		`{"services":[{"name":"a","workers":1}]}`:            "a/1/0",
+		`["a","b"]`:           "a/0/0 b/0/0",
+		`{"a":{"workers":4}}`: "a/4/0",
+	}
+	for in, want := range cases {
+		list, err := parseServices([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		var got []string
+		for _, s := range sortedServices(list) {
+			got = append(got, fmt.Sprintf("%s/%d/%d", s.Name, s.Workers, s.Queued))
+		}
+		if strings.Join(got, " ") != want {
+			t.Fatalf("%s: got %v, want %s", in, got, want)
+		}
+	}
+	for _, bad := range []string{``, `nope`, `[{"workers":1}]`, `[1]`} {
+		if _, err := parseServices([]byte(bad)); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+}
+
+func sortedServices(list []ServiceInfo) []ServiceInfo {
+	out := append([]ServiceInfo(nil), list...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].Name < out[i].Name {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

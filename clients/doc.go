@@ -1,0 +1,63 @@
+// Package clients is the majordomo client SDK: it sends requests to named
+// services through one or more Majordomo brokers and matches the replies to
+// them, with automatic retries (the zguide's "lazy pirate") that never make
+// a request run twice where the broker and workers drop duplicates.
+//
+//	c, err := clients.New([]string{"tcp://127.0.0.1:5555"}, clients.WithTimeout(time.Second))
+//	if err != nil { ... }
+//	defer c.Close()
+//	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//	defer cancel()
+//	reply, err := c.Request(ctx, "echo", []byte("hello"))
+//
+// A Client is safe for use by many goroutines at once. One goroutine inside
+// owns its ZeroMQ sockets; Request, Go, Stream and the rest hand their work
+// to it through a queue and an inproc wake-up socket.
+//
+// # Requests, attempts and retries
+//
+// Every logical request gets a random UUID that stays the same across all of
+// its attempts; the broker keeps at most one copy of a UUID queued or in
+// flight, answers a repeat of a request it has just answered from a reply
+// cache, and workers drop duplicates by UUID, so a retried write is applied
+// once. Replies are matched to requests by UUID; a reply for a request that
+// is no longer pending (late, or a duplicate) is dropped and counted in
+// Stats().Stale.
+//
+// An attempt waits WithTimeout for its reply (default 2.5 s). When it times
+// out, the request is sent again after a backoff (WithBackoff, doubling) to
+// the next broker in the list, up to WithRetries more times (default 2);
+// new requests also go to the next broker from then on, and a broker that
+// answers becomes the current one again, so a broker that comes back is
+// used again. The context bounds the whole request: its deadline cuts the
+// attempts short, travels to the broker as the request's deadline (the
+// time left), and ends the request with an error that matches both
+// ErrTimeout and context.DeadlineExceeded. Without a deadline the broker is
+// told the time the remaining attempts may take. Cancelling the context
+// ends the request at once and releases everything it held.
+//
+// # Errors
+//
+// ErrTimeout: every attempt timed out. ErrClosed: the Client was closed.
+// *ServiceError: the broker or a worker answered with an error status
+// (404 ErrNoSuchService for a fail-fast request with no worker, 503
+// ErrOverloaded, 504 ErrExpired, 502 ErrWorkerFailed, or a worker's own
+// status, 500 ErrInternal by default); errors.Is compares status codes.
+//
+// # Streaming
+//
+// A worker may send PARTIAL replies before its FINAL one. Stream returns
+// them one by one; Request and Go return only the FINAL reply.
+//
+// # Plain brokers
+//
+// WithProtocol(MDP01) or WithProtocol(MDP02) talks to a broker that does
+// not know majordomo's extension, such as the zguide's. Plain replies carry
+// no UUID, so each socket has one request in flight and a retry goes out
+// on a new socket, whose new identity keeps a late reply to the old attempt
+// from reaching it. Plain mode cannot do the rest: the broker gets no
+// deadline and no fail-fast flag and sends no error replies (a failure is a
+// timeout), and without a UUID nobody can drop duplicates, so a retried
+// request may run twice: retry only requests that are safe to repeat. A
+// streamed request is not retried once it has had a PARTIAL reply.
+package clients

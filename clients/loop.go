@@ -1,0 +1,282 @@
+package clients
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+)
+
+// command is what the public API hands to the loop.
+type command struct {
+	kind commandKind
+	req  *request  // cmdSubmit
+	id   uuid.UUID // cmdCancel
+}
+
+type commandKind uint8
+
+const (
+	cmdSubmit commandKind = iota + 1
+	cmdCancel
+	cmdClose
+)
+
+// maxBatch bounds how many messages one socket may deliver per poll, so
+// that one busy socket cannot starve the others or the timers.
+const maxBatch = 256
+
+// loop is the goroutine that owns every socket of a Client and all request
+// state. The public API reaches it only through Client.post.
+type loop struct {
+	c   *Client
+	o   *options
+	log *zap.Logger
+
+	wakeIn, wakeOut *zmq.Socket
+	dealers         []*zmq.Socket       // extension: one per broker
+	dealerIndex     map[*zmq.Socket]int // extension: socket → broker
+	plain           plainLinks          // plain protocols: one socket per request
+
+	pending map[uuid.UUID]*request
+	timers  timers
+	cur     int // the broker new requests go to
+	cmds    []command
+	closing bool
+
+	poller    *zmq.Poller
+	pollDirty bool
+}
+
+func newLoop(c *Client) (_ *loop, err error) {
+	l := &loop{
+		c: c, o: &c.opts, log: c.opts.logger,
+		dealerIndex: make(map[*zmq.Socket]int),
+		pending:     make(map[uuid.UUID]*request),
+		pollDirty:   true,
+	}
+	l.plain = newPlainLinks(c.brokers)
+	defer func() {
+		if err != nil {
+			l.closeSockets()
+		}
+	}()
+	if err := l.openWake(); err != nil {
+		return nil, err
+	}
+	for i, ep := range c.brokers {
+		s, err := newDealer(ep)
+		if err != nil {
+			return nil, err
+		}
+		if c.opts.protocol != Extension {
+			s.Close() // plain mode opens a socket per request; this only checked ep
+			continue
+		}
+		l.dealers = append(l.dealers, s)
+		l.dealerIndex[s] = i
+	}
+	return l, nil
+}
+
+func (l *loop) openWake() error {
+	addr := "inproc://majordomo-clients-" + uuid.NewString()
+	var err error
+	if l.wakeIn, err = zmq.NewSocket(zmq.PAIR); err != nil {
+		return fmt.Errorf("clients: wake socket: %w", err)
+	}
+	l.wakeIn.SetLinger(0)
+	if err = l.wakeIn.Bind(addr); err != nil {
+		return fmt.Errorf("clients: wake socket: %w", err)
+	}
+	if l.wakeOut, err = zmq.NewSocket(zmq.PAIR); err != nil {
+		return fmt.Errorf("clients: wake socket: %w", err)
+	}
+	l.wakeOut.SetLinger(0)
+	if err = l.wakeOut.Connect(addr); err != nil {
+		return fmt.Errorf("clients: wake socket: %w", err)
+	}
+	return nil
+}
+
+// newDealer opens a DEALER socket connected to a broker. A new socket has a
+// new identity at the broker.
+func newDealer(endpoint string) (*zmq.Socket, error) {
+	s, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		return nil, fmt.Errorf("clients: socket: %w", err)
+	}
+	s.SetLinger(0)
+	if err := s.Connect(endpoint); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("clients: broker %q: %w", endpoint, err)
+	}
+	return s, nil
+}
+
+func (l *loop) run() {
+	defer close(l.c.loopDone)
+	for !l.closing {
+		if l.pollDirty {
+			l.rebuildPoller()
+		}
+		polled, err := l.poller.Poll(l.pollTimeout(time.Now()))
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			l.log.Error("clients: poll failed; closing the client", zap.Error(err))
+			break
+		}
+		for _, p := range polled {
+			if p.Socket == l.wakeIn {
+				l.drainWake()
+				l.handleCommands()
+				continue
+			}
+			l.receive(p.Socket)
+		}
+		l.fireTimers(time.Now())
+	}
+	l.shutdown()
+}
+
+func (l *loop) rebuildPoller() {
+	p := zmq.NewPoller()
+	p.Add(l.wakeIn, zmq.POLLIN)
+	for _, d := range l.dealers {
+		p.Add(d, zmq.POLLIN)
+	}
+	for s := range l.plain.open {
+		p.Add(s, zmq.POLLIN)
+	}
+	l.poller, l.pollDirty = p, false
+}
+
+// pollTimeout is the time until the next timer, rounded up to the
+// millisecond (Poll's resolution), or -1 (forever) when there is none.
+func (l *loop) pollTimeout(now time.Time) time.Duration {
+	r := l.timers.next()
+	if r == nil {
+		return -1
+	}
+	d := r.due.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+func (l *loop) drainWake() {
+	for {
+		if _, err := l.wakeIn.RecvBytes(zmq.DONTWAIT); err != nil {
+			return
+		}
+	}
+}
+
+func (l *loop) handleCommands() {
+	l.cmds = l.c.takeCommands(l.cmds)
+	for _, cmd := range l.cmds {
+		switch cmd.kind {
+		case cmdSubmit:
+			l.start(cmd.req, time.Now())
+		case cmdCancel:
+			if r := l.pending[cmd.id]; r != nil {
+				l.countContextEnd(r.ctx.Err())
+				l.end(r, nil, contextError(r.ctx.Err()), false)
+			}
+		case cmdClose:
+			l.closing = true
+		}
+	}
+	clear(l.cmds)
+}
+
+func (l *loop) countContextEnd(err error) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		l.c.stats.timeouts.Add(1)
+		return
+	}
+	l.c.stats.cancelled.Add(1)
+}
+
+// receive reads what a socket has for us.
+func (l *loop) receive(s *zmq.Socket) {
+	b, ext := l.dealerIndex[s]
+	for range maxBatch {
+		lk := l.plain.open[s]
+		if !ext && lk == nil {
+			return // closed while handling an earlier message
+		}
+		frames, err := s.RecvMessageBytes(zmq.DONTWAIT)
+		if err != nil {
+			if zmq.AsErrno(err) != zmq.Errno(syscall.EAGAIN) {
+				l.log.Warn("clients: receive failed", zap.Error(err))
+			}
+			return
+		}
+		if ext {
+			l.onExtMessage(b, frames)
+		} else {
+			l.onPlainMessage(lk, frames)
+		}
+	}
+}
+
+func (l *loop) fireTimers(now time.Time) {
+	for {
+		r := l.timers.next()
+		if r == nil || r.due.After(now) {
+			return
+		}
+		heap.Pop(&l.timers)
+		switch r.event {
+		case evAttemptTimeout:
+			l.attemptTimedOut(r, now)
+		case evResend:
+			l.send(r, now)
+		}
+	}
+}
+
+// shutdown fails whatever is left with ErrClosed and closes the sockets.
+func (l *loop) shutdown() {
+	c := l.c
+	c.mu.Lock()
+	c.closed = true
+	rest := c.queue
+	c.queue = nil
+	c.mu.Unlock()
+	for _, cmd := range rest {
+		if cmd.kind == cmdSubmit {
+			cmd.req.stopCtx()
+			finishEarly(cmd.req.call, cmd.req.cancel, ErrClosed)
+			c.stats.closed.Add(1)
+		}
+	}
+	for _, r := range l.pending {
+		c.stats.closed.Add(1)
+		l.end(r, nil, ErrClosed, false)
+	}
+	l.closeSockets()
+}
+
+func (l *loop) closeSockets() {
+	for _, d := range l.dealers {
+		d.Close()
+	}
+	l.plain.closeAll()
+	if l.wakeIn != nil {
+		l.wakeIn.Close()
+	}
+	if l.wakeOut != nil && l.c.wake == nil {
+		l.wakeOut.Close() // New failed: the Client never took it
+	}
+}

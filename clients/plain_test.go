@@ -1,0 +1,105 @@
+package clients
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+func TestPlainMDP01(t *testing.T) {
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		if m.Version != mdp.V01 {
+			t.Errorf("request in %v", m.Version)
+		}
+		p.reply(id, m, false, append([][]byte{[]byte("echo")}, m.Body...)...)
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01))
+	ctx := testContext(t, 10*time.Second)
+	for i := 0; i < 3; i++ {
+		reply, err := c.Request(ctx, "svc", []byte("hi"))
+		if err != nil || !equalFrames(reply, frames("echo", "hi")) {
+			t.Fatalf("reply %q, %v", reply, err)
+		}
+	}
+	// Answered sockets are reused: one identity for the three requests.
+	ids := p.seen()
+	if len(ids) != 3 || !bytes.Equal(ids[0], ids[2]) {
+		t.Fatalf("identities %x", ids)
+	}
+}
+
+// The first attempt is answered only after the retry has arrived, from a
+// new socket: the late reply goes to the old identity, which is gone, so
+// the client sees only the answer to its retry.
+func TestPlainRetryUsesFreshSocket(t *testing.T) {
+	var first []byte
+	var firstReq mdp.Message
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		if first == nil {
+			first, firstReq = id, *m
+			return // no answer yet
+		}
+		p.reply(first, &firstReq, false, []byte("stale"))
+		p.reply(id, m, false, []byte("fresh"))
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(50*time.Millisecond), WithRetries(5))
+	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
+	if err != nil || !equalFrames(reply, frames("fresh")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	ids := p.seen()
+	if len(ids) != 2 || bytes.Equal(ids[0], ids[1]) {
+		t.Fatalf("the retry came from identity %x after %x: want a new one", ids[len(ids)-1], ids[0])
+	}
+	// The next request is not confused by the stale reply either.
+	reply, err = c.Request(testContext(t, 10*time.Second), "svc")
+	if err != nil || !equalFrames(reply, frames("fresh")) {
+		t.Fatalf("second reply %q, %v", reply, err)
+	}
+	if s := c.Stats(); s.Retries != 1 || s.Replies != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestPlainMDP02Stream(t *testing.T) {
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		if m.Version != mdp.V02 {
+			t.Errorf("request in %v", m.Version)
+		}
+		p.reply(id, m, true, []byte("part"))
+		p.reply(id, m, false, []byte("final"))
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP02))
+	s := c.Stream(testContext(t, 10*time.Second), "svc")
+	defer s.Close()
+	var got []string
+	for s.Next() {
+		got = append(got, string(s.Body()[0]))
+	}
+	if s.Err() != nil || len(got) != 2 || got[0] != "part" || got[1] != "final" {
+		t.Fatalf("stream %q, %v", got, s.Err())
+	}
+}
+
+func TestPlainTimeoutAndCancel(t *testing.T) {
+	p := startPlainBroker(t, func(*plainBroker, []byte, *mdp.Message) {})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(20*time.Millisecond), WithRetries(1))
+	if _, err := c.Request(context.Background(), "svc"); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+	waitFor(t, "two attempts from two identities", 10*time.Second, func() bool { return len(p.seen()) == 2 })
+	if ids := p.seen(); bytes.Equal(ids[0], ids[1]) {
+		t.Fatal("the retry reused the timed-out socket")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	call := c.Go(ctx, "svc")
+	cancel()
+	<-call.Done
+	if !errors.Is(call.Err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", call.Err)
+	}
+}

@@ -1,0 +1,281 @@
+package clients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// The broker dies with the request in it and comes back on the same
+// endpoint: the client's retries reach the new broker and the request
+// completes within its deadline.
+func TestBrokerRestartMidRequest(t *testing.T) {
+	b1 := startFakeBroker(t, "", false)
+	ep := b1.endpoint
+	c := newClient(t, []string{ep}, WithTimeout(100*time.Millisecond), WithRetries(1000), WithBackoff(5*time.Millisecond, 50*time.Millisecond))
+	ctx := testContext(t, 20*time.Second)
+	call := c.Go(ctx, "echo", []byte("survives"))
+	waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.requests.Load() >= 1 })
+	b1.Stop()
+
+	b2 := startFakeBroker(t, ep, false)
+	startWorker(t, ep, "echo", echo)
+	reply, err := call.Wait()
+	if err != nil || !equalFrames(reply, frames("survives")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	if dl, _ := ctx.Deadline(); time.Now().After(dl) {
+		t.Fatal("completed after its deadline")
+	}
+	if s := c.Stats(); s.Retries == 0 || s.Replies != 1 {
+		t.Fatalf("stats %+v: want retries", s)
+	}
+	if b2.requests.Load() == 0 {
+		t.Fatal("the second broker saw no request")
+	}
+}
+
+// Two brokers, each with a worker that names its broker. When one stops,
+// requests fail over to the other; when that one stops and the first is
+// back, they go back.
+func TestFailoverAndBack(t *testing.T) {
+	a := startFakeBroker(t, "", false)
+	b := startFakeBroker(t, "", false)
+	named := func(name string) func(*mdp.Message) action {
+		return func(*mdp.Message) action { return action{final: frames(name)} }
+	}
+	startWorker(t, a.endpoint, "who", named("A"))
+	wb := startWorker(t, b.endpoint, "who", named("B"))
+	c := newClient(t, []string{a.endpoint, b.endpoint}, WithTimeout(time.Second), WithRetries(20), WithBackoff(time.Millisecond, 10*time.Millisecond))
+	who := func() string {
+		t.Helper()
+		reply, err := c.Request(testContext(t, 20*time.Second), "who")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(reply[0])
+	}
+	if got := who(); got != "A" {
+		t.Fatalf("first request served by %s, want A", got)
+	}
+	a.Stop()
+	if got := who(); got != "B" {
+		t.Fatalf("after A stopped: served by %s, want B", got)
+	}
+	if got := who(); got != "B" {
+		t.Fatalf("B is now current: served by %s, want B", got)
+	}
+	startFakeBroker(t, a.endpoint, false)
+	startWorker(t, a.endpoint, "who", named("A"))
+	wb.Stop()
+	b.Stop()
+	if got := who(); got != "A" {
+		t.Fatalf("after B stopped and A came back: served by %s, want A", got)
+	}
+	if s := c.Stats(); s.Retries < 2 || s.Replies != 4 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// counterStore is a write service's state: a counter, and the replies it
+// gave by request UUID so that a duplicate is answered, not applied again.
+type counterStore struct {
+	mu      sync.Mutex
+	count   int
+	seen    map[uuid.UUID][]byte
+	dropped int
+}
+
+// Workers that drop replies (and leave, as if they crashed after the work)
+// force retries; the write counter still counts every logical request once.
+func TestDroppedRepliesCountedOnce(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(50*time.Millisecond), WithRetries(200), WithBackoff(time.Millisecond, 5*time.Millisecond))
+	store := &counterStore{seen: map[uuid.UUID][]byte{}}
+	handle := func(m *mdp.Message) action {
+		if m.Flags&mdp.FlagClientUUID == 0 {
+			t.Errorf("request without the client's UUID")
+		}
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		if reply, ok := store.seen[m.UUID]; ok {
+			return action{final: [][]byte{reply}}
+		}
+		store.count++
+		reply := []byte(strconv.Itoa(store.count))
+		store.seen[m.UUID] = reply
+		if store.count%2 == 1 {
+			store.dropped++
+			return action{drop: true}
+		}
+		return action{final: [][]byte{reply}}
+	}
+	// A worker that dropped a reply leaves only once the client has retried,
+	// so that the retries are certain.
+	waitRetry := func() {
+		r0 := c.Stats().Retries
+		deadline := time.Now().Add(10 * time.Second)
+		for c.Stats().Retries == r0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for range 2 {
+		w := startWorker(t, b.endpoint, "counter.write", handle)
+		w.beforeLeave = waitRetry
+	}
+
+	const writers, each = 4, 10
+	var wg sync.WaitGroup
+	var replies sync.Map
+	errs := make(chan error, writers*each)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				reply, err := c.Write(testContext(t, 30*time.Second), "counter", []byte(fmt.Sprint(g, i)))
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, dup := replies.LoadOrStore(string(reply[0]), true); dup {
+					errs <- fmt.Errorf("two writes got sequence %s", reply[0])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if store.count != writers*each {
+		t.Fatalf("counter = %d after %d writes", store.count, writers*each)
+	}
+	s := c.Stats()
+	if store.dropped == 0 || s.Retries == 0 {
+		t.Fatalf("dropped %d, stats %+v: the test forced no retries", store.dropped, s)
+	}
+	if s.Requests != writers*each || s.Replies != writers*each {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestThousandGoroutinesShareOneClient(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	for range 4 {
+		startWorker(t, b.endpoint, "echo", echo)
+	}
+	c := newClient(t, []string{b.endpoint}, WithTimeout(10*time.Second))
+	const n = 1000
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	ctx := testContext(t, 60*time.Second)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := strconv.Itoa(i)
+			reply, err := c.Request(ctx, "echo", []byte(want))
+			if err != nil || len(reply) != 1 || string(reply[0]) != want {
+				t.Errorf("request %d: %q, %v", i, reply, err)
+				bad.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if s := c.Stats(); bad.Load() != 0 || s.Replies != n || s.Pending != 0 {
+		t.Fatalf("%d bad; stats %+v", bad.Load(), s)
+	}
+}
+
+// Cancelling the context ends every request at once and releases it.
+func TestCancelReleasesEverything(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	const n = 100
+	calls := make([]*Call, n)
+	for i := range calls {
+		calls[i] = c.Go(ctx, "nobody")
+	}
+	streams := []*Stream{c.Stream(ctx, "nobody"), c.Stream(context.Background(), "nobody")}
+	waitFor(t, "every request pending", 10*time.Second, func() bool { return c.Stats().Pending == n+2 })
+	cancel()
+	streams[1].Close()
+	for i, call := range calls {
+		select {
+		case <-call.Done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("call %d still running after cancel", i)
+		}
+		if !errors.Is(call.Err, context.Canceled) {
+			t.Fatalf("call %d: %v", i, call.Err)
+		}
+	}
+	for _, s := range streams {
+		if s.Next() || !errors.Is(s.Err(), context.Canceled) {
+			t.Fatalf("stream: %v", s.Err())
+		}
+	}
+	if s := c.Stats(); s.Pending != 0 || s.Cancelled != n+2 {
+		t.Fatalf("stats %+v", s)
+	}
+	// Already cancelled: fails without reaching the broker.
+	before := b.requests.Load()
+	if _, err := c.Request(ctx, "echo"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if c.Stats().Attempts != n+2 || b.requests.Load() != before {
+		t.Fatal("a cancelled request was sent")
+	}
+}
+
+func TestStaleRepliesDroppedAndCounted(t *testing.T) {
+	b := startFakeBroker(t, "", true) // every FINAL twice
+	startWorker(t, b.endpoint, "echo", echo)
+	c := newClient(t, []string{b.endpoint})
+	const n = 5
+	for i := range n {
+		reply, err := c.Request(testContext(t, 10*time.Second), "echo", []byte{byte(i)})
+		if err != nil || reply[0][0] != byte(i) {
+			t.Fatalf("request %d: %q, %v", i, reply, err)
+		}
+	}
+	waitFor(t, "five stale replies", 10*time.Second, func() bool { return c.Stats().Stale == n })
+	if s := c.Stats(); s.Replies != n {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestCloseFailsPendingAndLaterCalls(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c, err := New([]string{b.endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := c.Go(context.Background(), "nobody")
+	waitFor(t, "the call pending", 10*time.Second, func() bool { return c.Stats().Pending == 1 })
+	c.Close()
+	if _, err := call.Wait(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("pending call: %v", err)
+	}
+	if _, err := c.Request(context.Background(), "echo"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+	c.Close()
+	if s := c.Stats(); s.Closed != 1 || s.Pending != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
