@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	zmq "github.com/pebbe/zmq4"
 
 	"github.com/majordomo-go/majordomo/mdp"
@@ -14,9 +15,10 @@ import (
 // fakeBroker is a broker written for the tests on a ROUTER socket. It logs
 // every message it receives, heartbeats the workers that registered, lets
 // a test send any message to a worker, and with route set acts as a
-// minimal RFC-exact broker for plain MDP/0.1 and MDP/0.2: client requests
-// go to a waiting worker of their service and replies go back in the
-// client's version. Its socket belongs to its goroutine; tests reach it
+// minimal RFC-exact broker for plain MDP/0.1 and MDP/0.2 (extension
+// requests and replies pass through too): client requests go to a waiting
+// worker of their service, one at a time per worker, and replies go back
+// in the client's form. Its socket belongs to its goroutine; tests reach it
 // through cmds.
 type fakeBroker struct {
 	t     *testing.T
@@ -39,6 +41,7 @@ type brokerMsg struct {
 
 type fakeWorker struct {
 	version mdp.Version
+	ext     bool
 	service string
 	client  *fakeRequest // the request it is serving (route mode)
 }
@@ -46,6 +49,9 @@ type fakeWorker struct {
 type fakeRequest struct {
 	client  string
 	version mdp.Version
+	ext     bool
+	id      uuid.UUID
+	timeout time.Duration
 	service string
 	body    [][]byte
 }
@@ -110,7 +116,16 @@ func (b *fakeBroker) loop(sock *zmq.Socket) {
 			waiting[service], queued[service] = waiting[service][1:], queued[service][1:]
 			w := workers[wid]
 			w.client = r
-			send(wid, mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Address: []byte(r.client), Body: r.body})
+			m := mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Ext: w.ext, Address: []byte(r.client), Body: r.body}
+			if w.ext {
+				m.UUID, m.Timeout = r.id, r.timeout
+				if r.ext {
+					m.Flags = mdp.FlagClientUUID
+				} else {
+					m.UUID = uuid.New()
+				}
+			}
+			send(wid, m)
 		}
 	}
 	poller := zmq.NewPoller()
@@ -158,7 +173,7 @@ func (b *fakeBroker) loop(sock *zmq.Socket) {
 				delete(workers, string(id))
 				continue
 			}
-			workers[string(id)] = &fakeWorker{version: m.Version, service: m.Service}
+			workers[string(id)] = &fakeWorker{version: m.Version, ext: m.Ext, service: m.Service}
 			waiting[m.Service] = append(waiting[m.Service], string(id))
 			dispatch(m.Service)
 		case mdp.WorkerDisconnect:
@@ -171,32 +186,36 @@ func (b *fakeBroker) loop(sock *zmq.Socket) {
 					}
 				}
 			}
-		case mdp.WorkerPartial, mdp.WorkerFinal:
+		case mdp.WorkerPartial, mdp.WorkerFinal, mdp.WorkerError:
 			if w == nil {
 				send(string(id), mdp.Message{Version: m.Version, Kind: mdp.WorkerDisconnect})
 				continue
 			}
-			if !b.route || m.Ext || w.client == nil {
+			if !b.route || w.client == nil {
 				continue
 			}
 			r := w.client
-			kind := mdp.ClientPartial
-			if m.Kind == mdp.WorkerFinal {
-				kind = mdp.ClientFinal
+			reply := mdp.Message{Version: r.version, Kind: mdp.ClientPartial, Ext: r.ext, Service: r.service, UUID: r.id, Body: m.Body}
+			if m.Kind != mdp.WorkerPartial {
+				reply.Kind = mdp.ClientFinal
 				w.client = nil
 				waiting[w.service] = append(waiting[w.service], string(id))
 			}
-			if r.version == mdp.V02 || kind == mdp.ClientFinal {
-				send(r.client, mdp.Message{Version: r.version, Kind: kind, Service: r.service, Body: m.Body})
+			if m.Kind == mdp.WorkerError {
+				reply.Kind, reply.Status, reply.Text, reply.Body = mdp.ClientError, m.Status, m.Text, nil
+			}
+			if r.version == mdp.V02 || reply.Kind == mdp.ClientFinal {
+				send(r.client, reply)
 			}
 			dispatch(w.service)
 		case mdp.ClientRequest:
-			if !b.route || m.Ext {
+			if !b.route {
 				continue
 			}
 			body := make([][]byte, len(m.Body))
 			copy(body, m.Body)
-			queued[m.Service] = append(queued[m.Service], &fakeRequest{client: string(id), version: m.Version, service: m.Service, body: body})
+			queued[m.Service] = append(queued[m.Service], &fakeRequest{client: string(id), version: m.Version, ext: m.Ext,
+				id: m.UUID, timeout: m.Timeout, service: m.Service, body: body})
 			dispatch(m.Service)
 		}
 	}

@@ -1,0 +1,7 @@
+// Package echo holds the quick-start example: worker/ serves the "echo"
+// service with the worker SDK, client/ calls it with the client SDK. Start
+// a broker (make run), then in two more terminals:
+//
+//	go run ./examples/echo/worker
+//	go run ./examples/echo/client hello world
+package echo
