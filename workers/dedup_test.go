@@ -51,20 +51,20 @@ func TestDedupInFlight(t *testing.T) {
 	var calls atomic.Int32
 	started := make(chan struct{}, 2)
 	release := make(chan struct{})
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		started <- struct{}{}
-		<-release
+		awaitRelease(ctx, release)
 		return [][]byte{[]byte("once")}, nil
 	}), WithConcurrency(2))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(ready.id, xrequest("old", id, mdp.FlagClientUUID))
-	<-started
+	receive(t, started, "a handler to start")
 	b.send(ready.id, xrequest("new", id, mdp.FlagClientUUID))
 	marker := uuid.New() // a later request proves the duplicate was processed
 	b.send(ready.id, xrequest("m", marker, 0))
-	<-started
+	receive(t, started, "a handler to start")
 	close(release)
 	b.wait(1, "marker FINAL", finalFor(marker))
 	final := b.wait(1, "FINAL", finalFor(id))
@@ -155,5 +155,42 @@ func TestReplyCacheBounds(t *testing.T) {
 	}
 	if !(Reply{Err: &Error{Status: 404}}).storable() || (Reply{Err: &Error{Status: 503}}).storable() {
 		t.Fatal("4xx replies are storable, 5xx are not")
+	}
+}
+
+// A request still running when the connection is lost, re-delivered by the
+// broker on the new connection, runs once and is answered on the new one.
+func TestDedupAcrossReconnect(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		started <- struct{}{}
+		awaitRelease(ctx, release)
+		return [][]byte{[]byte("once")}, nil
+	}), WithConcurrency(2))
+	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	id := uuid.New()
+	b.send(first.id, xrequest("c", id, mdp.FlagClientUUID))
+	receive(t, started, "a handler to start")
+	b.send(first.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
+	b.send(second.id, xrequest("c2", id, mdp.FlagClientUUID))
+	marker := uuid.New()
+	b.send(second.id, xrequest("m", marker, 0))
+	receive(t, started, "a handler to start") // the marker: the re-delivery did not start a handler
+	close(release)
+	final := b.wait(1, "FINAL", finalFor(id))
+	if final.id != second.id || string(final.msg.Address) != "c2" || !bodyIs(final.msg.Body, "once") {
+		t.Fatalf("FINAL on %q to %q: %q", final.id, final.msg.Address, final.msg.Body)
+	}
+	b.wait(1, "marker FINAL", finalFor(marker))
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("handler ran %d times, want 2 (request once, marker once)", n)
+	}
+	if n := len(b.messages(finalFor(id))); n != 1 {
+		t.Fatalf("%d replies to one request", n)
 	}
 }

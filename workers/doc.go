@@ -60,7 +60,9 @@
 //
 // WithConcurrency(k) runs up to k handlers at once: with the extension on
 // one connection whose capacity the broker honours, with a plain protocol on
-// k connections. Cancelling Run's context, or calling Shutdown, drains: the
+// k connections. The bound holds across reconnects: handlers of a lost
+// connection still count, and a request that finds all k slots busy (which
+// only happens after a reconnect) waits for one. Cancelling Run's context, or calling Shutdown, drains: the
 // worker sends XDRAIN (extension) so the broker sends nothing more, waits
 // for the requests in flight, sends DISCONNECT and closes. A plain MDP
 // broker has no drain command, so it may still hand the worker a request in

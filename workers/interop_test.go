@@ -38,7 +38,7 @@ func TestInteropRawV01Broker(t *testing.T) {
 		t.Fatal(err)
 	}
 	ep, _ := s.GetLastEndpoint()
-	startWorker(t, ep, "echo", HandlerFunc(echo), WithProtocol(ProtocolV01))
+	r := startWorker(t, ep, "echo", HandlerFunc(echo), WithProtocol(ProtocolV01))
 
 	ready := rawRecv(t, s)
 	id := ready[0]
@@ -61,6 +61,21 @@ func TestInteropRawV01Broker(t *testing.T) {
 		}
 		if want := `["" "MDPW01" "\x03" "client-7" "" "hello" "world"]`; got != want {
 			t.Fatalf("REPLY frames %s, want %s", got, want)
+		}
+		break
+	}
+	// Shutdown under MDP/0.1: no drain command exists, DISCONNECT at once.
+	r.cancel()
+	if err := r.wait(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for {
+		got := fmt.Sprintf("%q", rawRecv(t, s)[1:])
+		if got == `["" "MDPW01" "\x04"]` {
+			continue
+		}
+		if want := `["" "MDPW01" "\x05"]`; got != want {
+			t.Fatalf("at shutdown %s, want DISCONNECT %s", got, want)
 		}
 		break
 	}

@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -21,5 +22,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// receive takes a value from ch, failing the test after a generous deadline.
+func receive[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// awaitRelease blocks a test handler until the test releases it, or until
+// its context ends (so that a failed test never leaves a handler behind).
+func awaitRelease(ctx context.Context, release <-chan struct{}) {
+	select {
+	case <-release:
+	case <-ctx.Done():
 	}
 }

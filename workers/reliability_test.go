@@ -15,7 +15,7 @@ func TestHeartbeatsDuringSlowHandler(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	release := make(chan struct{})
 	startWorker(t, b.ep, "slow", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
-		<-release
+		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))

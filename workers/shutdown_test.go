@@ -19,13 +19,13 @@ func TestGracefulShutdown(t *testing.T) {
 	release := make(chan struct{})
 	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		close(started)
-		<-release
+		awaitRelease(ctx, release)
 		return [][]byte{[]byte("finished")}, ctx.Err()
 	}))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(ready.id, xrequest("c", id, 0))
-	<-started
+	receive(t, started, "a handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
 	b.wait(1, "XDRAIN", isKind(mdp.WorkerDrain))
@@ -33,7 +33,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("DISCONNECT before the request in flight finished")
 	}
 	close(release)
-	if err := <-shut; err != nil {
+	if err := receive(t, shut, "Shutdown to return"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	if err := r.wait(t); err != nil {
@@ -73,7 +73,7 @@ func TestDrainTimeout(t *testing.T) {
 	}), WithDrainTimeout(50*time.Millisecond))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	b.send(ready.id, xrequest("c", uuid.New(), 0))
-	<-started
+	receive(t, started, "a handler to start")
 	r.cancel()
 	if err := r.wait(t); !errors.Is(err, ErrDrainTimeout) {
 		t.Fatalf("Run: %v, want ErrDrainTimeout", err)
@@ -93,7 +93,7 @@ func TestShutdownDeadline(t *testing.T) {
 	}))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	b.send(ready.id, xrequest("c", uuid.New(), 0))
-	<-started
+	receive(t, started, "a handler to start")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := r.w.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {

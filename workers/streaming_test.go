@@ -99,7 +99,7 @@ func TestPartialAfterReturn(t *testing.T) {
 	id := uuid.New()
 	b.send(ready.id, xrequest("c", id, 0))
 	b.wait(1, "XFINAL", finalFor(id))
-	if err := (<-kept).Partial([]byte("late")); !errors.Is(err, ErrReplied) {
+	if err := receive(t, kept, "the request").Partial([]byte("late")); !errors.Is(err, ErrReplied) {
 		t.Fatalf("late Partial: %v, want ErrReplied", err)
 	}
 }
