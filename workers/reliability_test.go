@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -21,9 +22,10 @@ func TestHeartbeatsDuringSlowHandler(t *testing.T) {
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(ready.id, xrequest("c", id, 0, "slow"))
-	// Stay in the handler for more than three expiry periods (5 × 20 ms),
+	// Stay in the handler for 1.5 times the worker's own expiry period,
 	// counted in heartbeats received from the worker.
-	b.wait(20, "20 heartbeats during the handler", fromID(ready.id, mdp.WorkerHeartbeat))
+	n := testLiveness * 3 / 2
+	b.wait(n, fmt.Sprintf("%d heartbeats during the handler", n), fromID(ready.id, mdp.WorkerHeartbeat))
 	close(release)
 	final := b.wait(1, "FINAL", finalFor(id))
 	if final.id != ready.id || !bodyIs(final.msg.Body, "slow") {

@@ -15,7 +15,15 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-const testHB = 20 * time.Millisecond
+// Test timings. Heartbeats are fast, but the silence that counts as death
+// is long (1 s for workers, 500 ms at our broker): a loaded CI machine can
+// stall a goroutine for hundreds of milliseconds, and a test must never
+// mistake that for a dead peer.
+const (
+	testHB             = 20 * time.Millisecond
+	testLiveness       = 50
+	testBrokerLiveness = 25
+)
 
 // running is a worker started by startWorker.
 type running struct {
@@ -41,7 +49,7 @@ func (r *running) wait(t *testing.T) error {
 
 func startWorker(t *testing.T, ep, service string, h Handler, opts ...Option) *running {
 	t.Helper()
-	opts = append([]Option{WithHeartbeat(testHB), WithLiveness(5), WithReconnect(5*time.Millisecond, 50*time.Millisecond),
+	opts = append([]Option{WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond),
 		WithLogger(zaptest.NewLogger(t))}, opts...)
 	w, err := New(ep, service, opts...)
 	if err != nil {
