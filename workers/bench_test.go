@@ -1,0 +1,67 @@
+package workers
+
+import (
+	"context"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/clients"
+)
+
+// BenchmarkEcho measures a request's round trip, client SDK → our broker →
+// worker SDK and back, over loopback TCP: sequentially, and with parallel
+// callers against a worker of capacity 8.
+func BenchmarkEcho(b *testing.B) {
+	cfg := broker.DefaultConfig()
+	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
+	cfg.Logger = zap.NewNop()
+	br, err := broker.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	brokerDone := make(chan error, 1)
+	go func() { brokerDone <- br.Run(ctx) }()
+	defer func() { cancel(); <-brokerDone }()
+	ep := br.Endpoints()[0]
+
+	w, err := New(ep, "echo", WithConcurrency(8))
+	if err != nil {
+		b.Fatal(err)
+	}
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- w.Run(ctx, HandlerFunc(echo)) }()
+	defer func() { _ = w.Shutdown(context.Background()); <-workerDone }()
+
+	c, err := clients.New([]string{ep})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	body := make([]byte, 64)
+	if _, err := c.Request(ctx, "echo", body); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("sequential", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Request(ctx, "echo", body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Request(ctx, "echo", body); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
