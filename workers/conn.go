@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 	"time"
 
@@ -89,10 +90,13 @@ func (c *conn) run(base context.Context) error {
 	c.hctx, c.hcancel = context.WithCancel(context.WithoutCancel(base))
 	defer c.hcancel()
 	if err := c.waker.open(c.wakeCh); err != nil {
-		return err
+		return fmt.Errorf("workers: wake-up socket: %w", err)
 	}
 	defer c.waker.close()
 	err := c.loop()
+	if err != nil {
+		err = fmt.Errorf("workers: socket to %s: %w", c.w.broker, err)
+	}
 	c.finish()
 	if err == nil && c.abandoned {
 		err = ErrDrainTimeout

@@ -12,11 +12,12 @@ import (
 )
 
 // handleMessage handles one message from the broker. Anything received
-// proves the broker alive.
+// proves the broker alive; anything but DISCONNECT also proves it accepts
+// us, which resets the reconnect backoff (a broker that keeps refusing us
+// keeps the backoff growing).
 func (c *conn) handleMessage(frames [][]byte) {
 	now := time.Now()
 	c.lastRecv = now
-	c.backoff.reset()
 	m, err := mdp.ParseDealer(frames)
 	if err != nil {
 		c.log.Warn("malformed message from the broker dropped", zap.Error(err))
@@ -25,6 +26,9 @@ func (c *conn) handleMessage(frames [][]byte) {
 	if m.Version != c.version {
 		c.log.Warn("message of another protocol version dropped", zap.Stringer("version", m.Version), zap.Stringer("kind", m.Kind))
 		return
+	}
+	if m.Kind != mdp.WorkerDisconnect {
+		c.backoff.reset()
 	}
 	switch m.Kind {
 	case mdp.WorkerHeartbeat:
@@ -76,11 +80,11 @@ func (c *conn) accept(m *mdp.Message, now time.Time) {
 }
 
 func (c *conn) start(j *job) {
-	ctx, cancel := context.WithCancel(c.hctx)
-	if !j.req.Deadline.IsZero() {
-		ctx, cancel = context.WithDeadline(c.hctx, j.req.Deadline)
+	if j.req.Deadline.IsZero() {
+		j.ctx, j.cancel = context.WithCancel(c.hctx)
+	} else {
+		j.ctx, j.cancel = context.WithDeadline(c.hctx, j.req.Deadline)
 	}
-	j.ctx, j.cancel = ctx, cancel
 	c.running++
 	go c.runJob(j)
 }

@@ -175,10 +175,7 @@ func joinErrors(errs []error) error {
 	if drain {
 		out = append(out, ErrDrainTimeout)
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	return fmt.Errorf("workers: %w", errors.Join(out...))
+	return errors.Join(out...)
 }
 
 // Shutdown stops the worker gracefully, as cancelling Run's context does,
