@@ -16,9 +16,9 @@ type core struct {
 	cfg Config
 	log *zap.Logger
 
-	services map[string]*service
-	workers  map[string]*worker
-	requests map[uuid.UUID]*request // queued or in flight, by UUID
+	services  map[string]*service
+	workers   map[string]*worker
+	requests  map[uuid.UUID]*request // queued or in flight, by UUID
 	cache     *replyCache
 	timers    timerHeap
 	deadlines deadlineHeap
