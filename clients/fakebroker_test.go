@@ -19,7 +19,7 @@ import (
 // with a reply cache, fail-fast 404, mmi.service and mmi.services. Services
 // named "xerror.NNN" are answered by the broker itself with status NNN.
 type fakeBroker struct {
-	t        *testing.T
+	t        testing.TB
 	endpoint string
 	dupFinal bool // send every FINAL twice (the second is stale)
 
@@ -44,7 +44,7 @@ type fbWorker struct {
 
 // startFakeBroker binds endpoint ("" for an ephemeral port) and serves
 // until stopped; the test's cleanup stops it.
-func startFakeBroker(t *testing.T, endpoint string, dupFinal bool) *fakeBroker {
+func startFakeBroker(t testing.TB, endpoint string, dupFinal bool) *fakeBroker {
 	t.Helper()
 	if endpoint == "" {
 		endpoint = "tcp://127.0.0.1:*"
@@ -62,7 +62,7 @@ func startFakeBroker(t *testing.T, endpoint string, dupFinal bool) *fakeBroker {
 
 // bindRouter binds a ROUTER, retrying while a just-closed socket still
 // holds the port.
-func bindRouter(t *testing.T, endpoint string) *zmq.Socket {
+func bindRouter(t testing.TB, endpoint string) *zmq.Socket {
 	t.Helper()
 	sock, err := zmq.NewSocket(zmq.ROUTER)
 	if err != nil {
