@@ -293,3 +293,25 @@ func sortedServices(list []ServiceInfo) []ServiceInfo {
 	}
 	return out
 }
+
+// The request's deadline travels to the broker: the time ctx leaves it, or
+// without one, what the remaining attempts may take.
+func TestDeadlineTravelsToBroker(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(300*time.Millisecond), WithRetries(2), WithBackoff(0, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Go(ctx, "xerror.500").Wait()
+	if d := time.Duration(b.lastTimeout.Load()); d <= 4*time.Second || d > 5*time.Second {
+		t.Fatalf("broker got timeout %v for a 5s deadline", d)
+	}
+	c.Go(context.Background(), "xerror.500").Wait()
+	if d := time.Duration(b.lastTimeout.Load()); d != 900*time.Millisecond {
+		t.Fatalf("broker got timeout %v, want 3 attempts × 300ms", d)
+	}
+	c.Go(context.Background(), "nobody").Wait()
+	waitFor(t, "all five requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 5 })
+	if d := time.Duration(b.lastTimeout.Load()); d != 300*time.Millisecond {
+		t.Fatalf("last attempt carried %v, want 300ms", d)
+	}
+}

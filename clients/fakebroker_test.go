@@ -25,7 +25,8 @@ type fakeBroker struct {
 
 	stop     chan struct{}
 	done     chan struct{}
-	requests atomic.Int64 // client requests received
+	requests    atomic.Int64 // client requests received
+	lastTimeout atomic.Int64 // the Timeout of the last one
 }
 
 type fbRequest struct {
@@ -151,6 +152,7 @@ func (b *fakeBroker) handle(s *fbState, frames [][]byte) {
 	switch m.Kind {
 	case mdp.ClientRequest:
 		b.requests.Add(1)
+		b.lastTimeout.Store(int64(m.Timeout))
 		b.onRequest(s, id, &m)
 	case mdp.WorkerReady:
 		w := &fbWorker{identity: string(id), service: m.Service}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -204,6 +205,10 @@ func TestThousandGoroutinesShareOneClient(t *testing.T) {
 func TestCancelReleasesEverything(t *testing.T) {
 	b := startFakeBroker(t, "", false)
 	c := newClient(t, []string{b.endpoint}, WithTimeout(time.Hour))
+	if _, err := c.Request(testContext(t, 10*time.Second), "xerror.500"); !errors.Is(err, ErrInternal) {
+		t.Fatalf("warm-up: %v", err)
+	}
+	running := goleak.IgnoreCurrent() // the broker's and the Client's goroutines
 	ctx, cancel := context.WithCancel(context.Background())
 	const n = 100
 	calls := make([]*Call, n)
@@ -232,12 +237,13 @@ func TestCancelReleasesEverything(t *testing.T) {
 	if s := c.Stats(); s.Pending != 0 || s.Cancelled != n+2 {
 		t.Fatalf("stats %+v", s)
 	}
+	goleak.VerifyNone(t, running) // nothing left behind by the calls
 	// Already cancelled: fails without reaching the broker.
 	before := b.requests.Load()
 	if _, err := c.Request(ctx, "echo"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if c.Stats().Attempts != n+2 || b.requests.Load() != before {
+	if c.Stats().Attempts != n+3 || b.requests.Load() != before {
 		t.Fatal("a cancelled request was sent")
 	}
 }
