@@ -23,8 +23,8 @@ type fakeBroker struct {
 	endpoint string
 	dupFinal bool // send every FINAL twice (the second is stale)
 
-	stop     chan struct{}
-	done     chan struct{}
+	stop        chan struct{}
+	done        chan struct{}
 	requests    atomic.Int64 // client requests received
 	lastTimeout atomic.Int64 // the Timeout of the last one
 }
