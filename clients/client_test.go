@@ -69,8 +69,18 @@ func TestRequestReply(t *testing.T) {
 	if call.Err != nil || !equalFrames(call.Reply, frames("async")) {
 		t.Fatalf("Go: %q, %v", call.Reply, call.Err)
 	}
+	// Many calls in flight at once from one goroutine.
+	calls := make([]*Call, 200)
+	for i := range calls {
+		calls[i] = c.Go(ctx, "echo", []byte{byte(i)})
+	}
+	for i, call := range calls {
+		if reply, err := call.Wait(); err != nil || reply[0][0] != byte(i) {
+			t.Fatalf("call %d: %q, %v", i, reply, err)
+		}
+	}
 	s := c.Stats()
-	if s.Requests != 2 || s.Replies != 2 || s.Attempts != 2 || s.Retries != 0 || s.Pending != 0 {
+	if s.Requests != 202 || s.Replies != 202 || s.Attempts != 202 || s.Retries != 0 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }

@@ -109,3 +109,21 @@ func TestPlainTimeoutAndCancel(t *testing.T) {
 		t.Fatalf("err = %v, want Canceled", call.Err)
 	}
 }
+
+// Garbage and replies in the wrong protocol are dropped and counted; the
+// request still gets its reply.
+func TestMalformedRepliesDroppedAndCounted(t *testing.T) {
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		p.sock.SendMessage(id, "", "MDPX01", "junk")
+		p.reply(id, &mdp.Message{Version: mdp.V02, Service: m.Service}, false, []byte("wrong version"))
+		p.reply(id, m, false, []byte("right"))
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01))
+	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
+	if err != nil || !equalFrames(reply, frames("right")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	if s := c.Stats(); s.Malformed != 2 || s.Replies != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
