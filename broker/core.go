@@ -1,0 +1,148 @@
+package broker
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/mdp"
+	"go.uber.org/zap"
+)
+
+// core holds all broker state and makes every decision. It never touches a
+// socket: handle and tick change state and append the messages to send to
+// c.out, which the loop then moves to the ROUTER. Tests drive it directly.
+type core struct {
+	cfg Config
+	log *zap.Logger
+
+	services map[string]*service
+	workers  map[string]*worker
+	requests map[uuid.UUID]*request // queued or in flight, by UUID
+	cache    *replyCache
+	timers   timerHeap
+
+	queued      int   // requests queued, all services
+	queuedBytes int64 // their bytes
+
+	draining bool
+	out      []outMsg
+
+	uuidPrefix [8]byte
+	uuidSeq    uint64
+
+	counters Counters
+	latency  histogram
+}
+
+// outMsg is one message for the ROUTER: frames[0] is the peer's identity.
+// worker is set when the message hands that worker a request, so that a
+// failed send can take the worker out.
+type outMsg struct {
+	frames [][]byte
+	worker *worker
+}
+
+func newCore(cfg Config, now time.Time) *core {
+	c := &core{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		services: make(map[string]*service),
+		workers:  make(map[string]*worker),
+		requests: make(map[uuid.UUID]*request),
+		cache:    newReplyCache(cfg.ReplyCacheSize, cfg.ReplyCacheBytes, cfg.ReplyCacheTTL),
+		latency:  newHistogram(),
+	}
+	rnd := uuid.New()
+	copy(c.uuidPrefix[:], rnd[:8])
+	c.timers.push(timer{at: now.Add(cfg.ReplyCacheTTL), kind: timerCacheSweep})
+	return c
+}
+
+// newID makes a UUID for a plain client's request: a random prefix chosen
+// at start and a counter, unique within this broker's life and cheap.
+func (c *core) newID() uuid.UUID {
+	var id uuid.UUID
+	copy(id[:8], c.uuidPrefix[:])
+	c.uuidSeq++
+	binary.BigEndian.PutUint64(id[8:], c.uuidSeq)
+	return id
+}
+
+// handle takes one message as received on the ROUTER.
+func (c *core) handle(now time.Time, frames [][]byte) {
+	id, m, err := mdp.ParseRouter(frames)
+	if err != nil {
+		c.malformed(now, id, m, err)
+		return
+	}
+	if m.Kind.Side() == mdp.SideClient {
+		c.handleClient(now, id, &m)
+		return
+	}
+	c.handleWorker(now, id, &m)
+}
+
+// malformed drops an invalid message. A worker that sent it (its header
+// and command were recognised) is told DISCONNECT and forgotten.
+func (c *core) malformed(now time.Time, id []byte, m mdp.Message, err error) {
+	c.counters.Malformed++
+	c.log.Debug("malformed message dropped", zap.Binary("peer", id), zap.Error(err))
+	if len(id) == 0 || m.Kind.Side() != mdp.SideWorker {
+		return
+	}
+	if w := c.workers[string(id)]; w != nil {
+		c.removeWorker(now, w, "protocol error")
+	}
+	c.sendDisconnect(id, m.Version)
+}
+
+// tick runs every timer that is due.
+func (c *core) tick(now time.Time) {
+	for {
+		t, ok := c.timers.popDue(now)
+		if !ok {
+			return
+		}
+		switch t.kind {
+		case timerHeartbeat:
+			c.heartbeatDue(now, t.w)
+		case timerExpiry:
+			c.expiryDue(now, t.w)
+		case timerDeadline:
+			c.deadlineDue(now, t.r)
+		case timerServiceIdle:
+			c.serviceIdleDue(now, t.s)
+		case timerCacheSweep:
+			c.cache.sweep(now)
+			c.timers.push(timer{at: now.Add(c.cfg.ReplyCacheTTL), kind: timerCacheSweep})
+		}
+	}
+}
+
+// nextTimer is when tick next has work.
+func (c *core) nextTimer() (time.Time, bool) { return c.timers.next() }
+
+// send encodes m for the peer id and queues it for the loop.
+func (c *core) send(id []byte, m *mdp.Message, w *worker) {
+	frames, err := m.AppendFrames(make([][]byte, 1, 6+len(m.Body)))
+	if err != nil {
+		// Only our own bug can get here; never send what we would refuse.
+		c.counters.Internal++
+		c.log.Error("cannot encode outgoing message", zap.Stringer("kind", m.Kind), zap.Error(err))
+		return
+	}
+	frames[0] = id
+	c.out = append(c.out, outMsg{frames: frames, worker: w})
+}
+
+func (c *core) sendDisconnect(id []byte, v mdp.Version) {
+	c.send(id, &mdp.Message{Version: v, Kind: mdp.WorkerDisconnect}, nil)
+}
+
+// resetOut empties the outgoing batch once the loop has sent it, keeping
+// its memory for the next batch.
+func (c *core) resetOut() {
+	clear(c.out)
+	c.out = c.out[:0]
+}

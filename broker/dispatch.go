@@ -1,0 +1,185 @@
+package broker
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// enqueue puts r on its service's queue: at the back when new, at the front
+// when a worker handed it back (it has waited longest).
+func (c *core) enqueue(r *request, front bool) {
+	s := r.service
+	if front {
+		s.queue.pushFront(r)
+	} else {
+		s.queue.pushBack(r)
+	}
+	r.queued = true
+	s.emptySince = time.Time{}
+	s.queuedBytes += r.size
+	c.queued++
+	c.queuedBytes += r.size
+}
+
+func (c *core) unqueue(r *request) {
+	s := r.service
+	s.queue.remove(r)
+	r.queued = false
+	s.queuedBytes -= r.size
+	c.queued--
+	c.queuedBytes -= r.size
+}
+
+// dispatch hands queued requests of s to free workers, best tier first,
+// until one or the other runs out. Each step is O(tiers).
+func (c *core) dispatch(now time.Time, s *service) {
+	for s.queue.head != nil {
+		w := s.freeWorker()
+		if w == nil {
+			return
+		}
+		r := s.queue.head
+		c.unqueue(r)
+		if !now.Before(r.deadline) {
+			c.fail(now, r, mdp.StatusExpired, "deadline expired before dispatch")
+			continue
+		}
+		c.deliver(now, w, r)
+	}
+	c.maybeIdle(now, s)
+}
+
+// deliver sends r to w and moves w to the back of its tier's free list (or
+// off it when full), so a tier's workers take turns.
+func (c *core) deliver(now time.Time, w *worker, r *request) {
+	r.attempts++
+	r.worker = w
+	if w.inflight == nil {
+		w.inflight = make(map[uuid.UUID]*request, w.capacity)
+	}
+	w.inflight[r.id] = r
+	w.tier.free.remove(w)
+	if w.free() {
+		w.tier.free.pushBack(w)
+	}
+	m := mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Address: r.client, Body: r.body}
+	if w.ext {
+		m.Ext = true
+		m.UUID = r.id
+		m.Timeout = r.deadline.Sub(now)
+		if r.clientUUID {
+			m.Flags = mdp.FlagClientUUID
+		}
+	} else {
+		w.plainAddr = r.client
+	}
+	w.lastSend = now
+	c.send(w.identity, &m, w)
+}
+
+// release takes r off w, which may take new work again.
+func (c *core) release(w *worker, r *request) {
+	delete(w.inflight, r.id)
+	r.worker = nil
+	if w.free() && !w.inFree {
+		w.tier.free.pushBack(w)
+	}
+}
+
+// answer sends a worker's final reply to the client and forgets r.
+func (c *core) answer(now time.Time, r *request, body [][]byte) {
+	s := r.service
+	s.stats.Answered++
+	c.latency.observe(now.Sub(r.accepted))
+	c.sendClient(r, mdp.ClientFinal, body)
+	if r.clientUUID {
+		var size int64
+		for _, f := range body {
+			size += int64(len(f))
+		}
+		c.cache.put(now, r.id, s.name, body, size)
+	}
+	c.forget(r)
+}
+
+// fail ends r with an error: the extension client is told the status; a
+// plain client cannot be, and is counted.
+func (c *core) fail(now time.Time, r *request, status mdp.Status, text string) {
+	s := r.service
+	switch status {
+	case mdp.StatusExpired:
+		s.stats.Expired++
+	case mdp.StatusWorkerFailed:
+		s.stats.Failed++
+	default:
+		s.stats.WorkerErrors++
+	}
+	if r.form == formExt {
+		c.send(r.client, &mdp.Message{Version: mdp.V02, Kind: mdp.ClientError, Ext: true,
+			Service: s.name, UUID: r.id, Status: status, Text: text}, nil)
+	} else {
+		c.counters.PlainDropped++
+	}
+	c.forget(r)
+	c.maybeIdle(now, s)
+}
+
+func (c *core) forget(r *request) {
+	r.done = true
+	delete(c.requests, r.id)
+}
+
+// sendClient sends a PARTIAL or FINAL to r's client in its own form. A
+// MDP/0.1 client cannot take partials: they are dropped, the FINAL goes.
+func (c *core) sendClient(r *request, kind mdp.Kind, body [][]byte) {
+	m := mdp.Message{Version: mdp.V02, Kind: kind, Service: r.service.name, Body: body}
+	switch r.form {
+	case form01:
+		if kind == mdp.ClientPartial {
+			return
+		}
+		m.Version = mdp.V01
+	case formExt:
+		m.Ext, m.UUID = true, r.id
+	}
+	c.send(r.client, &m, nil)
+}
+
+// deadlineDue expires r if it is still waiting. A request already with a
+// worker is answered 504 too, but the worker keeps its slot until it
+// replies or dies: its late reply is then dropped as stale.
+func (c *core) deadlineDue(now time.Time, r *request) {
+	if r.done {
+		return
+	}
+	if r.queued {
+		c.unqueue(r)
+	}
+	c.fail(now, r, mdp.StatusExpired, "deadline expired")
+}
+
+// maybeIdle notes that s has become empty and schedules its removal.
+func (c *core) maybeIdle(now time.Time, s *service) {
+	if !s.empty() || !s.emptySince.IsZero() {
+		return
+	}
+	s.emptySince = now
+	c.timers.push(timer{at: now.Add(c.cfg.ServiceIdleTimeout), kind: timerServiceIdle, s: s})
+}
+
+func (c *core) serviceIdleDue(now time.Time, s *service) {
+	if c.services[s.name] != s {
+		return
+	}
+	if !s.empty() {
+		s.emptySince = time.Time{}
+		return
+	}
+	if due := s.emptySince.Add(c.cfg.ServiceIdleTimeout); now.Before(due) {
+		c.timers.push(timer{at: due, kind: timerServiceIdle, s: s})
+		return
+	}
+	delete(c.services, s.name)
+}

@@ -1,0 +1,97 @@
+package broker
+
+import (
+	"sort"
+	"time"
+)
+
+// Counters are the broker-wide event counts since start.
+type Counters struct {
+	Requests          uint64 // client requests received, MMI included
+	MMI               uint64 // MMI queries answered
+	Malformed         uint64 // invalid messages dropped
+	Rejected          uint64 // requests refused at once (overloaded, too large, no such service, shutting down)
+	PlainDropped      uint64 // errors a plain client could not be told: its request was dropped
+	Duplicates        uint64 // retries of a queued or in-flight request, not queued again
+	CacheHits         uint64 // retries of an answered request, answered from the reply cache
+	StaleReplies      uint64 // worker replies for a request the worker does not hold (any more)
+	Requeued          uint64 // requests handed back by a worker that died or left
+	UnknownWorker     uint64 // worker commands from a peer that is not registered
+	Violations        uint64 // workers disconnected for a protocol violation
+	WorkersRegistered uint64
+	WorkersExpired    uint64
+	SendErrors        uint64 // messages the ROUTER could not send (peer gone or full)
+	Internal          uint64 // broker bugs caught (should stay 0)
+}
+
+// OutcomeCounts count how a service's requests ended.
+type OutcomeCounts struct {
+	Answered     uint64 // a worker's final reply reached the client
+	WorkerErrors uint64 // a worker answered with an error
+	Expired      uint64 // the deadline passed first
+	Rejected     uint64 // refused at once: queue full or no such service
+	Failed       uint64 // MaxAttempts workers died or left holding it
+}
+
+type outcomeCounts = OutcomeCounts
+
+// ServiceSnapshot is one service's state.
+type ServiceSnapshot struct {
+	Name        string
+	Queued      int
+	QueuedBytes int64
+	Workers     int // all registered workers
+	Idle        int // holding no request
+	Busy        int // holding at least one request
+	Draining    int // sent XDRAIN
+	Tiers       []TierSnapshot
+	Outcomes    OutcomeCounts
+}
+
+// TierSnapshot is one priority tier of a service.
+type TierSnapshot struct {
+	Level   uint8
+	Workers int
+	Free    int // workers with capacity to spare
+}
+
+// Snapshot is a consistent copy of the broker's state, taken by its loop.
+type Snapshot struct {
+	Taken    time.Time
+	Services []ServiceSnapshot // by name
+	InFlight int               // requests held by workers
+	Queued   int
+	Counters Counters
+	Latency  HistogramSnapshot
+	Draining bool
+}
+
+func (c *core) snapshot(now time.Time) Snapshot {
+	snap := Snapshot{Taken: now, Queued: c.queued, Counters: c.counters, Latency: c.latency.snapshot(), Draining: c.draining}
+	byName := make(map[string]*ServiceSnapshot, len(c.services))
+	snap.Services = make([]ServiceSnapshot, 0, len(c.services))
+	for _, s := range c.services {
+		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers, Outcomes: s.stats}
+		for _, t := range s.tiers {
+			ss.Tiers = append(ss.Tiers, TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n})
+		}
+		snap.Services = append(snap.Services, ss)
+	}
+	sort.Slice(snap.Services, func(i, j int) bool { return snap.Services[i].Name < snap.Services[j].Name })
+	for i := range snap.Services {
+		byName[snap.Services[i].Name] = &snap.Services[i]
+	}
+	for _, w := range c.workers {
+		ss := byName[w.service.name]
+		switch {
+		case w.draining:
+			ss.Draining++
+		case len(w.inflight) > 0:
+			ss.Busy++
+		default:
+			ss.Idle++
+		}
+		snap.InFlight += len(w.inflight)
+	}
+	return snap
+}

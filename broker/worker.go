@@ -1,0 +1,77 @@
+package broker
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// worker is one registered worker connection.
+type worker struct {
+	id       string // ROUTER identity, as a map key
+	identity []byte
+	version  mdp.Version
+	ext      bool
+	service  *service
+	tier     *tier
+	capacity int
+	draining bool // sent XDRAIN: no new requests
+
+	inflight map[uuid.UUID]*request
+	// plainAddr is the client address in the one REQUEST a plain worker
+	// holds; its REPLY must carry the same address.
+	plainAddr []byte
+
+	interval time.Duration // heartbeat interval used for this worker
+	expiry   time.Duration // silence that expires it
+	lastRecv time.Time
+	lastSend time.Time
+	gone     bool // removed: timers referring to it are stale
+
+	prev, next *worker // the tier's free list
+	inFree     bool
+}
+
+// free reports whether the worker can take another request.
+func (w *worker) free() bool {
+	return !w.draining && !w.gone && len(w.inflight) < w.capacity
+}
+
+// workerList is an intrusive doubly linked list of workers with free
+// capacity: O(1) push, pop and removal.
+type workerList struct {
+	head, tail *worker
+	n          int
+}
+
+func (l *workerList) pushBack(w *worker) {
+	w.prev, w.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = w
+	} else {
+		l.head = w
+	}
+	l.tail = w
+	l.n++
+	w.inFree = true
+}
+
+func (l *workerList) remove(w *worker) {
+	if !w.inFree {
+		return
+	}
+	if w.prev != nil {
+		w.prev.next = w.next
+	} else {
+		l.head = w.next
+	}
+	if w.next != nil {
+		w.next.prev = w.prev
+	} else {
+		l.tail = w.prev
+	}
+	w.prev, w.next = nil, nil
+	l.n--
+	w.inFree = false
+}

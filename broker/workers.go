@@ -1,0 +1,208 @@
+package broker
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/majordomo-go/majordomo/mdp"
+	"go.uber.org/zap"
+)
+
+// handleWorker takes any worker command.
+func (c *core) handleWorker(now time.Time, id []byte, m *mdp.Message) {
+	w := c.workers[string(id)]
+	if m.Kind == mdp.WorkerReady {
+		if w != nil {
+			c.violation(now, w, "second READY")
+			return
+		}
+		c.register(now, id, m)
+		return
+	}
+	if w == nil {
+		if m.Kind != mdp.WorkerDisconnect {
+			// A worker we do not know (expired, or the broker restarted):
+			// DISCONNECT makes it reconnect and send READY again.
+			c.counters.UnknownWorker++
+			c.sendDisconnect(id, m.Version)
+		}
+		return
+	}
+	if m.Version != w.version || m.Ext && !w.ext {
+		c.violation(now, w, "command in another protocol than its READY")
+		return
+	}
+	w.lastRecv = now
+	switch m.Kind {
+	case mdp.WorkerHeartbeat:
+	case mdp.WorkerDisconnect:
+		c.removeWorker(now, w, "disconnected")
+	case mdp.WorkerDrain:
+		w.draining = true
+		w.tier.free.remove(w)
+	case mdp.WorkerPartial, mdp.WorkerFinal, mdp.WorkerError:
+		c.workerReply(now, w, m)
+	}
+}
+
+// register adds a worker after its READY.
+func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
+	if c.draining {
+		c.sendDisconnect(id, m.Version)
+		return
+	}
+	w := &worker{
+		id:       string(id),
+		identity: id,
+		version:  m.Version,
+		ext:      m.Ext,
+		capacity: 1,
+		interval: c.cfg.HeartbeatInterval,
+		lastRecv: now,
+		lastSend: now,
+	}
+	level := uint8(1)
+	if m.Ext {
+		level, w.capacity = m.Tier, int(m.Capacity)
+		if m.Heartbeat > 0 {
+			w.interval = m.Heartbeat
+		}
+	}
+	w.expiry = w.interval * time.Duration(c.cfg.HeartbeatLiveness)
+	s := c.services[m.Service]
+	if s == nil {
+		s = &service{name: m.Service}
+		c.services[m.Service] = s
+	}
+	s.emptySince = time.Time{}
+	w.service, w.tier = s, s.tier(level)
+	s.workers++
+	w.tier.workers++
+	w.tier.free.pushBack(w)
+	c.workers[w.id] = w
+	c.counters.WorkersRegistered++
+	c.timers.push(timer{at: now.Add(w.interval), kind: timerHeartbeat, w: w})
+	c.timers.push(timer{at: now.Add(w.expiry), kind: timerExpiry, w: w})
+	c.log.Debug("worker ready", zap.String("service", s.name), zap.Binary("worker", id),
+		zap.Uint8("tier", level), zap.Int("capacity", w.capacity), zap.Duration("heartbeat", w.interval))
+	c.dispatch(now, s)
+}
+
+// violation disconnects a worker that broke the protocol.
+func (c *core) violation(now time.Time, w *worker, why string) {
+	c.counters.Violations++
+	c.log.Info("worker disconnected for a protocol violation", zap.Binary("worker", w.identity), zap.String("why", why))
+	c.sendDisconnect(w.identity, w.version)
+	c.removeWorker(now, w, why)
+}
+
+// removeWorker forgets w and hands every request it held back to the head
+// of its service's queue, or fails it after MaxAttempts deliveries.
+func (c *core) removeWorker(now time.Time, w *worker, why string) {
+	if w.gone {
+		return
+	}
+	w.gone = true
+	delete(c.workers, w.id)
+	s := w.service
+	w.tier.free.remove(w)
+	w.tier.workers--
+	s.workers--
+	if w.tier.workers == 0 {
+		for i, t := range s.tiers {
+			if t == w.tier {
+				s.tiers = append(s.tiers[:i], s.tiers[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, r := range w.inflight {
+		r.worker = nil
+		if r.done {
+			continue
+		}
+		if r.attempts >= c.cfg.MaxAttempts {
+			c.fail(now, r, mdp.StatusWorkerFailed, "worker failed")
+			continue
+		}
+		c.counters.Requeued++
+		c.enqueue(r, true)
+	}
+	w.inflight = nil
+	c.log.Debug("worker removed", zap.String("service", s.name), zap.Binary("worker", w.identity), zap.String("why", why))
+	c.dispatch(now, s)
+}
+
+// workerReply routes a PARTIAL, FINAL or ERROR to the request's client.
+func (c *core) workerReply(now time.Time, w *worker, m *mdp.Message) {
+	var r *request
+	if w.ext {
+		r = w.inflight[m.UUID]
+	} else if bytes.Equal(m.Address, w.plainAddr) {
+		for _, held := range w.inflight {
+			r = held
+		}
+	}
+	if r == nil {
+		c.counters.StaleReplies++
+		return
+	}
+	if m.Kind == mdp.WorkerPartial {
+		if r.done {
+			c.counters.StaleReplies++
+			return
+		}
+		c.sendClient(r, mdp.ClientPartial, m.Body)
+		return
+	}
+	c.release(w, r)
+	switch {
+	case r.done:
+		c.counters.StaleReplies++
+	case m.Kind == mdp.WorkerFinal:
+		c.answer(now, r, m.Body)
+	default:
+		c.fail(now, r, m.Status, m.Text)
+	}
+	c.dispatch(now, w.service)
+}
+
+// heartbeatDue sends w a HEARTBEAT if nothing else went to it for its
+// interval, and schedules the next check.
+func (c *core) heartbeatDue(now time.Time, w *worker) {
+	if w.gone {
+		return
+	}
+	due := w.lastSend.Add(w.interval)
+	if !now.Before(due) {
+		c.send(w.identity, &mdp.Message{Version: w.version, Kind: mdp.WorkerHeartbeat}, nil)
+		w.lastSend = now
+		due = now.Add(w.interval)
+	}
+	c.timers.push(timer{at: due, kind: timerHeartbeat, w: w})
+}
+
+// expiryDue expires w if it has been silent for interval × liveness, idle
+// or busy.
+func (c *core) expiryDue(now time.Time, w *worker) {
+	if w.gone {
+		return
+	}
+	if due := w.lastRecv.Add(w.expiry); now.Before(due) {
+		c.timers.push(timer{at: due, kind: timerExpiry, w: w})
+		return
+	}
+	c.counters.WorkersExpired++
+	c.log.Info("worker expired", zap.String("service", w.service.name), zap.Binary("worker", w.identity),
+		zap.Int("in_flight", len(w.inflight)))
+	c.sendDisconnect(w.identity, w.version)
+	c.removeWorker(now, w, "expired")
+}
+
+// unreachable is called by the loop when the ROUTER could not send to a
+// worker (it is gone): the worker is removed at once.
+func (c *core) unreachable(now time.Time, w *worker) {
+	if !w.gone {
+		c.removeWorker(now, w, "unreachable")
+	}
+}
