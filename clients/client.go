@@ -195,5 +195,6 @@ var wakeByte = []byte{1}
 type counters struct {
 	requests, attempts, retries, replies, partials atomic.Uint64
 	stale, malformed, timeouts, cancelled, closed  atomic.Uint64
+	rejected                                       atomic.Uint64
 	pending                                        atomic.Int64
 }

@@ -178,8 +178,14 @@ func TestServiceErrors(t *testing.T) {
 			if errors.Is(err, ErrTimeout) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
 				t.Fatalf("%v matches the wrong targets", err)
 			}
-			if n := c.Stats().Attempts - before; n != 1 {
-				t.Fatalf("%d attempts, want 1: an error reply is not retried", n)
+			// 503 (not taken) is retried on the next broker, 3 attempts in
+			// all; any other error reply is final.
+			want := uint64(1)
+			if tc.status == 503 {
+				want = 3
+			}
+			if n := c.Stats().Attempts - before; n != want {
+				t.Fatalf("%d attempts, want %d", n, want)
 			}
 			if d := time.Since(start); d > 4*time.Second {
 				t.Fatalf("took %v: the error did not come at once", d)
@@ -190,6 +196,9 @@ func TestServiceErrors(t *testing.T) {
 	_, err := c.Request(testContext(t, 10*time.Second), "fails")
 	if !errors.As(err, &se) || se.Text != "handler says no" || !se.Temporary() {
 		t.Fatalf("worker error: %#v", se)
+	}
+	if r := c.Stats().Rejected; r != 2 {
+		t.Fatalf("Rejected = %d, want the two retried 503s", r)
 	}
 }
 
