@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -52,9 +53,13 @@ func equalFrames(a, b [][]byte) bool {
 }
 
 func TestRequestReply(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "echo", echo)
-	c := newClient(t, []string{b.endpoint})
+	forEachBroker(t, testRequestReply)
+}
+
+func testRequestReply(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "echo", echo)
+	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
 
 	reply, err := c.Request(ctx, "echo", []byte("hello"), []byte{}, []byte("world"))
@@ -100,11 +105,15 @@ func TestReadWriteUseStoreServices(t *testing.T) {
 }
 
 func TestStreamPartialsThenFinal(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "count", func(m *mdp.Message) action {
+	forEachBroker(t, testStreamPartialsThenFinal)
+}
+
+func testStreamPartialsThenFinal(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "count", func(m *mdp.Message) action {
 		return action{partials: [][][]byte{frames("1"), frames("2"), frames("3")}, final: frames("done")}
 	})
-	c := newClient(t, []string{b.endpoint})
+	c := newClient(t, []string{b.Endpoint()})
 	s := c.Stream(testContext(t, 10*time.Second), "count")
 	defer s.Close()
 	var got []string
@@ -175,7 +184,7 @@ func TestServiceErrors(t *testing.T) {
 			if !errors.As(err, &se) || se.Status != tc.status || se.Service != tc.service {
 				t.Fatalf("errors.As gave %+v", se)
 			}
-			if errors.Is(err, ErrTimeout) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
+			if errors.Is(err, ErrTimeout) != (tc.status == 504) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
 				t.Fatalf("%v matches the wrong targets", err)
 			}
 			// 503 (not taken) is retried on the next broker, 3 attempts in
@@ -203,18 +212,29 @@ func TestServiceErrors(t *testing.T) {
 }
 
 func TestAllAttemptsTimeOut(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(20*time.Millisecond), WithRetries(2), WithBackoff(time.Millisecond, 2*time.Millisecond))
+	forEachBroker(t, testAllAttemptsTimeOut)
+}
+
+func testAllAttemptsTimeOut(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(20*time.Millisecond), WithRetries(2), WithBackoff(time.Millisecond, 2*time.Millisecond))
 	_, err := c.Request(context.Background(), "nobody")
+	// The broker gets the time the attempts leave the request; it may say
+	// 504 just before the client's last attempt times out. Both are
+	// ErrTimeout.
 	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want ErrTimeout only", err)
 	}
+	expired := 0
+	if errors.Is(err, ErrExpired) {
+		expired = 1
+	}
 	s := c.Stats()
-	if s.Attempts != 3 || s.Retries != 2 || s.Timeouts != 1 || s.Pending != 0 {
+	if s.Attempts != 3 || s.Retries != 2 || int(s.Timeouts)+expired != 1 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 	// Every attempt reached the broker with the same UUID: it queued one.
-	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 3 })
+	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.Requests() == 3 })
 }
 
 func TestContextDeadlineEndsRequest(t *testing.T) {
@@ -254,9 +274,13 @@ func TestInvalidInput(t *testing.T) {
 }
 
 func TestMMI(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "echo", echo)
-	c := newClient(t, []string{b.endpoint})
+	forEachBroker(t, testMMI)
+}
+
+func testMMI(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "echo", echo)
+	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
 	waitFor(t, "echo registered", 10*time.Second, func() bool {
 		ok, err := c.ServiceExists(ctx, "echo")
@@ -332,5 +356,35 @@ func TestDeadlineTravelsToBroker(t *testing.T) {
 	waitFor(t, "all five requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 5 })
 	if d := time.Duration(b.lastTimeout.Load()); d != 300*time.Millisecond {
 		t.Fatalf("last attempt carried %v, want 300ms", d)
+	}
+}
+
+// The real broker's own error replies, and a worker's.
+func TestRealBrokerErrors(t *testing.T) {
+	b := startRealBroker(t, "", func(cfg *broker.Config) { cfg.QueueLimit = 1 })
+	startWorker(t, b.Endpoint(), "fails", func(*mdp.Message) action { return action{status: mdp.StatusInternal} })
+	ctx := testContext(t, 20*time.Second)
+
+	ff := newClient(t, []string{b.Endpoint()}, WithFailFast())
+	if _, err := ff.Request(ctx, "no.such.service"); !errors.Is(err, ErrNoSuchService) {
+		t.Fatalf("fail-fast: %v", err)
+	}
+	if _, err := ff.Request(ctx, "fails"); !errors.Is(err, ErrInternal) {
+		t.Fatalf("handler error: %v", err)
+	}
+
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(10*time.Second), WithRetries(1), WithBackoff(time.Millisecond, time.Millisecond))
+	queued := c.Go(ctx, "absent") // fills the queue of one
+	waitFor(t, "the first request queued", 10*time.Second, func() bool { return b.Requests() >= 3 })
+	if _, err := c.Request(ctx, "absent"); !errors.Is(err, ErrOverloaded) {
+		t.Fatalf("queue full: %v", err)
+	}
+	if s := c.Stats(); s.Rejected != 1 || s.Retries != 1 {
+		t.Fatalf("stats %+v: want one 503 retried, then returned", s)
+	}
+	select {
+	case <-queued.Done:
+		t.Fatalf("the queued request ended: %v", queued.Err)
+	default:
 	}
 }

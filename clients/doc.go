@@ -43,8 +43,9 @@
 // ErrTimeout: every attempt timed out. ErrClosed: the Client was closed.
 // *ServiceError: the broker or a worker answered with an error status
 // (404 ErrNoSuchService for a fail-fast request with no worker, 503
-// ErrOverloaded once no retry is left, 504 ErrExpired, 502 ErrWorkerFailed, or a worker's own
-// status, 500 ErrInternal by default); errors.Is compares status codes.
+// ErrOverloaded once no retry is left, 504 ErrExpired, 502
+// ErrWorkerFailed, or a worker's own status, 500 ErrInternal by default);
+// errors.Is compares status codes, and a 504 also matches ErrTimeout.
 //
 // # Streaming
 //

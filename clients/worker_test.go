@@ -35,7 +35,7 @@ type testWorker struct {
 	done chan struct{}
 }
 
-const workerHeartbeat = 50 * time.Millisecond
+const workerHeartbeat = 100 * time.Millisecond
 
 func startWorker(t testing.TB, endpoint, service string, handle func(m *mdp.Message) action) *testWorker {
 	t.Helper()

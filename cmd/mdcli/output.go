@@ -109,10 +109,10 @@ func (o *output) service(name string, exists bool, err error) int {
 func (o *output) fail(err error) int {
 	code, status := exitFailure, 0
 	var se *clients.ServiceError
-	switch {
-	case errors.As(err, &se):
+	if errors.As(err, &se) {
 		code, status = exitServiceError, int(se.Status)
-	case errors.Is(err, clients.ErrTimeout):
+	}
+	if errors.Is(err, clients.ErrTimeout) { // a 504 reply included
 		code = exitTimeout
 	}
 	fmt.Fprintln(o.stderr, "mdcli:", err)

@@ -88,7 +88,7 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nexit codes: 0 success, 1 error reply (or no such service), 2 usage, 3 timeout, 4 other failure")
+		fmt.Fprintln(stderr, "\nexit codes: 0 success, 1 error reply (or no such service), 2 usage, 3 timeout (or 504), 4 other failure")
 	}
 	var brokers brokerList
 	fs.Var(&brokers, "broker", "broker endpoint; repeat for several, tried in turn (default "+defaultBroker+")")

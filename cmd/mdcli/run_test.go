@@ -63,6 +63,8 @@ func scriptedBroker(t *testing.T) string {
 				out.Body = m.Body
 			case "binary":
 				out.Body = [][]byte{{0xff, 0x00}}
+			case "expired":
+				out.Kind, out.Status = mdp.ClientError, mdp.StatusExpired
 			case "xerror.503":
 				out.Kind, out.Status, out.Text = mdp.ClientError, mdp.StatusOverloaded, "queue full"
 			case mdp.MMIService:
@@ -111,6 +113,7 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		{"json binary", []string{b, "--json", "call", "binary"}, exitOK, `{"service":"binary","encoding":"base64","frames":["/wA="]}` + "\n", ""},
 		{"service error", []string{b, "call", "xerror.503"}, exitServiceError, "", "503 overloaded: queue full"},
 		{"service error json", []string{b, "--json", "call", "xerror.503"}, exitServiceError, `{"error":"clients: service \"xerror.503\": 503 overloaded: queue full","status":503}` + "\n", ""},
+		{"504 is a timeout", []string{b, "call", "expired"}, exitTimeout, "", "504 deadline expired"},
 		{"timeout", []string{b, "--timeout=200ms", "--retries=1", "call", "silent"}, exitTimeout, "", "timed out"},
 		{"service found", []string{b, "service", "echo"}, exitOK, "echo: found\n", ""},
 		{"service not found", []string{b, "service", "nope"}, exitServiceError, "nope: not found\n", ""},
