@@ -15,6 +15,15 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
+// waitForService waits until the broker knows a worker for service.
+func waitForService(t *testing.T, c *Client, service string) {
+	t.Helper()
+	waitFor(t, service+" registered", 10*time.Second, func() bool {
+		ok, err := c.ServiceExists(testContext(t, 10*time.Second), service)
+		return err == nil && ok
+	})
+}
+
 // newClient makes a Client that the test's cleanup closes.
 func newClient(t *testing.T, brokers []string, opts ...Option) *Client {
 	t.Helper()
@@ -159,6 +168,8 @@ func TestServiceErrors(t *testing.T) {
 	startWorker(t, b.endpoint, "fails", func(m *mdp.Message) action { return action{status: mdp.StatusInternal} })
 	startWorker(t, b.endpoint, "refuses", func(m *mdp.Message) action { return action{status: 429} })
 	c := newClient(t, []string{b.endpoint}, WithFailFast(), WithTimeout(5*time.Second))
+	waitForService(t, c, "fails")
+	waitForService(t, c, "refuses")
 	cases := []struct {
 		service string
 		target  error
@@ -366,6 +377,7 @@ func TestRealBrokerErrors(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 
 	ff := newClient(t, []string{b.Endpoint()}, WithFailFast())
+	waitForService(t, ff, "fails")
 	if _, err := ff.Request(ctx, "no.such.service"); !errors.Is(err, ErrNoSuchService) {
 		t.Fatalf("fail-fast: %v", err)
 	}
