@@ -90,29 +90,49 @@ func sendMessage(s *zmq.Socket, m *mdp.Message) error {
 // broker, after the backoff; or ends it when it has no attempts or time
 // left.
 func (l *loop) attemptTimedOut(r *request, now time.Time) {
-	n := len(l.c.brokers)
-	if l.cur == r.broker {
-		l.cur = (r.broker + 1) % n
-	}
+	l.suspect(r.broker)
 	l.plain.drop(l, r) // a late reply must not reach a later request
-	if !r.deadline.IsZero() && !now.Before(r.deadline) {
+	at, ok := l.nextAttempt(r, now)
+	switch {
+	case !r.deadline.IsZero() && !now.Before(r.deadline):
 		l.c.stats.timeouts.Add(1)
 		l.end(r, nil, errDeadline, false)
-		return
-	}
-	if r.attempts > l.o.retries || l.o.protocol != Extension && r.partials > 0 {
+	case !ok || l.o.protocol != Extension && r.partials > 0:
 		l.c.stats.timeouts.Add(1)
-		l.end(r, nil, fmt.Errorf("%w: no reply after %d attempts", ErrTimeout, r.attempts), false)
-		return
+		err := errDeadline
+		if r.attempts > l.o.retries || r.partials > 0 {
+			err = fmt.Errorf("%w: no reply after %d attempts", ErrTimeout, r.attempts)
+		}
+		l.end(r, nil, err, false)
+	default:
+		l.failOver(r, at)
 	}
-	r.broker = (r.broker + 1) % n
+}
+
+// nextAttempt is when r's next attempt may go out; false when it has no
+// attempts left or the backoff would end past its deadline.
+func (l *loop) nextAttempt(r *request, now time.Time) (time.Time, bool) {
+	if r.attempts > l.o.retries {
+		return time.Time{}, false
+	}
 	at := now.Add(l.o.backoffFor(r.attempts))
 	if !r.deadline.IsZero() && !at.Before(r.deadline) {
-		l.c.stats.timeouts.Add(1)
-		l.end(r, nil, errDeadline, false)
-		return
+		return time.Time{}, false
 	}
+	return at, true
+}
+
+// failOver schedules r's next attempt, on the next broker.
+func (l *loop) failOver(r *request, at time.Time) {
+	r.broker = (r.broker + 1) % len(l.c.brokers)
 	l.timers.schedule(r, at, evResend)
+}
+
+// suspect moves new requests off broker b, if they were going there.
+func (l *loop) suspect(b int) {
+	if l.cur == b {
+		l.cur = (b + 1) % len(l.c.brokers)
+	}
 }
 
 // onExtMessage handles a message from broker b on its extension socket.
@@ -139,6 +159,17 @@ func (l *loop) onExtMessage(b int, frames [][]byte) {
 		l.cur = b
 		l.end(r, m.Body, nil, true)
 	case mdp.ClientError:
+		// 503: the broker did not take the request (its queue is full, or it
+		// is shutting down). Like a timeout, that sends the request on to the
+		// next broker while it has attempts and time left.
+		if m.Status == mdp.StatusOverloaded {
+			if at, ok := l.nextAttempt(r, time.Now()); ok {
+				l.c.stats.rejected.Add(1)
+				l.suspect(b)
+				l.failOver(r, at)
+				return
+			}
+		}
 		l.cur = b
 		l.end(r, nil, &ServiceError{Service: m.Service, Status: m.Status, Text: m.Text}, true)
 	}

@@ -170,12 +170,13 @@ func (c *Client) wakeLocked() {
 	if c.woken {
 		return
 	}
-	c.woken = true
 	if _, err := c.wake.SendBytes(wakeByte, zmq.DONTWAIT); err != nil {
 		// The inproc pipe holds at most one byte at a time (woken), so this
-		// only fails if the loop's end is gone: the loop logs its own exit.
+		// only fails if the loop's end is gone; the next post tries again.
 		c.opts.logger.Warn("clients: waking the loop failed", zap.Error(err))
+		return
 	}
+	c.woken = true
 }
 
 // takeCommands is the loop's side of post.
@@ -194,5 +195,6 @@ var wakeByte = []byte{1}
 type counters struct {
 	requests, attempts, retries, replies, partials atomic.Uint64
 	stale, malformed, timeouts, cancelled, closed  atomic.Uint64
+	rejected                                       atomic.Uint64
 	pending                                        atomic.Int64
 }

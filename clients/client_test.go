@@ -11,8 +11,18 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/mdp"
 )
+
+// waitForService waits until the broker knows a worker for service.
+func waitForService(t *testing.T, c *Client, service string) {
+	t.Helper()
+	waitFor(t, service+" registered", 10*time.Second, func() bool {
+		ok, err := c.ServiceExists(testContext(t, 10*time.Second), service)
+		return err == nil && ok
+	})
+}
 
 // newClient makes a Client that the test's cleanup closes.
 func newClient(t *testing.T, brokers []string, opts ...Option) *Client {
@@ -52,9 +62,13 @@ func equalFrames(a, b [][]byte) bool {
 }
 
 func TestRequestReply(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "echo", echo)
-	c := newClient(t, []string{b.endpoint})
+	forEachBroker(t, testRequestReply)
+}
+
+func testRequestReply(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "echo", echo)
+	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
 
 	reply, err := c.Request(ctx, "echo", []byte("hello"), []byte{}, []byte("world"))
@@ -69,8 +83,18 @@ func TestRequestReply(t *testing.T) {
 	if call.Err != nil || !equalFrames(call.Reply, frames("async")) {
 		t.Fatalf("Go: %q, %v", call.Reply, call.Err)
 	}
+	// Many calls in flight at once from one goroutine.
+	calls := make([]*Call, 200)
+	for i := range calls {
+		calls[i] = c.Go(ctx, "echo", []byte{byte(i)})
+	}
+	for i, call := range calls {
+		if reply, err := call.Wait(); err != nil || reply[0][0] != byte(i) {
+			t.Fatalf("call %d: %q, %v", i, reply, err)
+		}
+	}
 	s := c.Stats()
-	if s.Requests != 2 || s.Replies != 2 || s.Attempts != 2 || s.Retries != 0 || s.Pending != 0 {
+	if s.Requests != 202 || s.Replies != 202 || s.Attempts != 202 || s.Retries != 0 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -90,11 +114,15 @@ func TestReadWriteUseStoreServices(t *testing.T) {
 }
 
 func TestStreamPartialsThenFinal(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "count", func(m *mdp.Message) action {
+	forEachBroker(t, testStreamPartialsThenFinal)
+}
+
+func testStreamPartialsThenFinal(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "count", func(m *mdp.Message) action {
 		return action{partials: [][][]byte{frames("1"), frames("2"), frames("3")}, final: frames("done")}
 	})
-	c := newClient(t, []string{b.endpoint})
+	c := newClient(t, []string{b.Endpoint()})
 	s := c.Stream(testContext(t, 10*time.Second), "count")
 	defer s.Close()
 	var got []string
@@ -140,6 +168,8 @@ func TestServiceErrors(t *testing.T) {
 	startWorker(t, b.endpoint, "fails", func(m *mdp.Message) action { return action{status: mdp.StatusInternal} })
 	startWorker(t, b.endpoint, "refuses", func(m *mdp.Message) action { return action{status: 429} })
 	c := newClient(t, []string{b.endpoint}, WithFailFast(), WithTimeout(5*time.Second))
+	waitForService(t, c, "fails")
+	waitForService(t, c, "refuses")
 	cases := []struct {
 		service string
 		target  error
@@ -165,11 +195,17 @@ func TestServiceErrors(t *testing.T) {
 			if !errors.As(err, &se) || se.Status != tc.status || se.Service != tc.service {
 				t.Fatalf("errors.As gave %+v", se)
 			}
-			if errors.Is(err, ErrTimeout) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
+			if errors.Is(err, ErrTimeout) != (tc.status == 504) || errors.Is(err, ErrOverloaded) != (tc.status == 503) {
 				t.Fatalf("%v matches the wrong targets", err)
 			}
-			if n := c.Stats().Attempts - before; n != 1 {
-				t.Fatalf("%d attempts, want 1: an error reply is not retried", n)
+			// 503 (not taken) is retried on the next broker, 3 attempts in
+			// all; any other error reply is final.
+			want := uint64(1)
+			if tc.status == 503 {
+				want = 3
+			}
+			if n := c.Stats().Attempts - before; n != want {
+				t.Fatalf("%d attempts, want %d", n, want)
 			}
 			if d := time.Since(start); d > 4*time.Second {
 				t.Fatalf("took %v: the error did not come at once", d)
@@ -181,21 +217,35 @@ func TestServiceErrors(t *testing.T) {
 	if !errors.As(err, &se) || se.Text != "handler says no" || !se.Temporary() {
 		t.Fatalf("worker error: %#v", se)
 	}
+	if r := c.Stats().Rejected; r != 2 {
+		t.Fatalf("Rejected = %d, want the two retried 503s", r)
+	}
 }
 
 func TestAllAttemptsTimeOut(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(20*time.Millisecond), WithRetries(2), WithBackoff(time.Millisecond, 2*time.Millisecond))
+	forEachBroker(t, testAllAttemptsTimeOut)
+}
+
+func testAllAttemptsTimeOut(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(20*time.Millisecond), WithRetries(2), WithBackoff(time.Millisecond, 2*time.Millisecond))
 	_, err := c.Request(context.Background(), "nobody")
+	// The broker gets the time the attempts leave the request; it may say
+	// 504 just before the client's last attempt times out. Both are
+	// ErrTimeout.
 	if !errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want ErrTimeout only", err)
 	}
+	expired := 0
+	if errors.Is(err, ErrExpired) {
+		expired = 1
+	}
 	s := c.Stats()
-	if s.Attempts != 3 || s.Retries != 2 || s.Timeouts != 1 || s.Pending != 0 {
+	if s.Attempts != 3 || s.Retries != 2 || int(s.Timeouts)+expired != 1 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 	// Every attempt reached the broker with the same UUID: it queued one.
-	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 3 })
+	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.Requests() == 3 })
 }
 
 func TestContextDeadlineEndsRequest(t *testing.T) {
@@ -235,9 +285,13 @@ func TestInvalidInput(t *testing.T) {
 }
 
 func TestMMI(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "echo", echo)
-	c := newClient(t, []string{b.endpoint})
+	forEachBroker(t, testMMI)
+}
+
+func testMMI(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	startWorker(t, b.Endpoint(), "echo", echo)
+	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
 	waitFor(t, "echo registered", 10*time.Second, func() bool {
 		ok, err := c.ServiceExists(ctx, "echo")
@@ -292,4 +346,57 @@ func sortedServices(list []ServiceInfo) []ServiceInfo {
 		}
 	}
 	return out
+}
+
+// The request's deadline travels to the broker: the time ctx leaves it, or
+// without one, what the remaining attempts may take.
+func TestDeadlineTravelsToBroker(t *testing.T) {
+	b := startFakeBroker(t, "", false)
+	c := newClient(t, []string{b.endpoint}, WithTimeout(300*time.Millisecond), WithRetries(2), WithBackoff(0, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.Go(ctx, "xerror.500").Wait()
+	if d := time.Duration(b.lastTimeout.Load()); d <= 4*time.Second || d > 5*time.Second {
+		t.Fatalf("broker got timeout %v for a 5s deadline", d)
+	}
+	c.Go(context.Background(), "xerror.500").Wait()
+	if d := time.Duration(b.lastTimeout.Load()); d != 900*time.Millisecond {
+		t.Fatalf("broker got timeout %v, want 3 attempts × 300ms", d)
+	}
+	c.Go(context.Background(), "nobody").Wait()
+	waitFor(t, "all five requests at the broker", 10*time.Second, func() bool { return b.requests.Load() == 5 })
+	if d := time.Duration(b.lastTimeout.Load()); d != 300*time.Millisecond {
+		t.Fatalf("last attempt carried %v, want 300ms", d)
+	}
+}
+
+// The real broker's own error replies, and a worker's.
+func TestRealBrokerErrors(t *testing.T) {
+	b := startRealBroker(t, "", func(cfg *broker.Config) { cfg.QueueLimit = 1 })
+	startWorker(t, b.Endpoint(), "fails", func(*mdp.Message) action { return action{status: mdp.StatusInternal} })
+	ctx := testContext(t, 20*time.Second)
+
+	ff := newClient(t, []string{b.Endpoint()}, WithFailFast())
+	waitForService(t, ff, "fails")
+	if _, err := ff.Request(ctx, "no.such.service"); !errors.Is(err, ErrNoSuchService) {
+		t.Fatalf("fail-fast: %v", err)
+	}
+	if _, err := ff.Request(ctx, "fails"); !errors.Is(err, ErrInternal) {
+		t.Fatalf("handler error: %v", err)
+	}
+
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(10*time.Second), WithRetries(1), WithBackoff(time.Millisecond, time.Millisecond))
+	queued := c.Go(ctx, "absent") // fills the queue of one
+	waitFor(t, "the first request queued", 10*time.Second, func() bool { return b.Requests() >= 3 })
+	if _, err := c.Request(ctx, "absent"); !errors.Is(err, ErrOverloaded) {
+		t.Fatalf("queue full: %v", err)
+	}
+	if s := c.Stats(); s.Rejected != 1 || s.Retries != 1 {
+		t.Fatalf("stats %+v: want one 503 retried, then returned", s)
+	}
+	select {
+	case <-queued.Done:
+		t.Fatalf("the queued request ended: %v", queued.Err)
+	default:
+	}
 }

@@ -25,8 +25,10 @@
 // Stats().Stale.
 //
 // An attempt waits WithTimeout for its reply (default 2.5 s). When it times
-// out, the request is sent again after a backoff (WithBackoff, doubling) to
-// the next broker in the list, up to WithRetries more times (default 2);
+// out, or the broker answers 503 (overloaded or shutting down: it did not
+// take the request), the request is sent again after a backoff
+// (WithBackoff, doubling) to the next broker in the list, up to
+// WithRetries more times (default 2);
 // new requests also go to the next broker from then on, and a broker that
 // answers becomes the current one again, so a broker that comes back is
 // used again. The context bounds the whole request: its deadline cuts the
@@ -41,8 +43,9 @@
 // ErrTimeout: every attempt timed out. ErrClosed: the Client was closed.
 // *ServiceError: the broker or a worker answered with an error status
 // (404 ErrNoSuchService for a fail-fast request with no worker, 503
-// ErrOverloaded, 504 ErrExpired, 502 ErrWorkerFailed, or a worker's own
-// status, 500 ErrInternal by default); errors.Is compares status codes.
+// ErrOverloaded once no retry is left, 504 ErrExpired, 502
+// ErrWorkerFailed, or a worker's own status, 500 ErrInternal by default);
+// errors.Is compares status codes, and a 504 also matches ErrTimeout.
 //
 // # Streaming
 //

@@ -11,8 +11,9 @@ import (
 // Sentinel errors, tested with errors.Is.
 var (
 	// ErrTimeout: every attempt of a request timed out, or its context's
-	// deadline passed first. In the second case the error also matches
-	// context.DeadlineExceeded.
+	// deadline passed first (the error then also matches
+	// context.DeadlineExceeded), or the broker said 504 (a *ServiceError
+	// that matches ErrExpired and ErrTimeout).
 	ErrTimeout = errors.New("clients: request timed out")
 	// ErrClosed: the Client was closed before the request finished, or
 	// before it was made.
@@ -58,8 +59,13 @@ func (e *ServiceError) Error() string {
 	return msg
 }
 
-// Is reports whether target is a *ServiceError with the same Status.
+// Is reports whether target is a *ServiceError with the same Status. A 504
+// (the deadline passed in the broker) is also ErrTimeout: the request ran
+// out of time, whichever side noticed first.
 func (e *ServiceError) Is(target error) bool {
+	if target == ErrTimeout {
+		return e.Status == mdp.StatusExpired
+	}
 	t, ok := target.(*ServiceError)
 	return ok && t.Status == e.Status
 }

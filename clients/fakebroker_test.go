@@ -19,13 +19,14 @@ import (
 // with a reply cache, fail-fast 404, mmi.service and mmi.services. Services
 // named "xerror.NNN" are answered by the broker itself with status NNN.
 type fakeBroker struct {
-	t        *testing.T
+	t        testing.TB
 	endpoint string
 	dupFinal bool // send every FINAL twice (the second is stale)
 
-	stop     chan struct{}
-	done     chan struct{}
-	requests atomic.Int64 // client requests received
+	stop        chan struct{}
+	done        chan struct{}
+	requests    atomic.Int64 // client requests received
+	lastTimeout atomic.Int64 // the Timeout of the last one
 }
 
 type fbRequest struct {
@@ -44,7 +45,7 @@ type fbWorker struct {
 
 // startFakeBroker binds endpoint ("" for an ephemeral port) and serves
 // until stopped; the test's cleanup stops it.
-func startFakeBroker(t *testing.T, endpoint string, dupFinal bool) *fakeBroker {
+func startFakeBroker(t testing.TB, endpoint string, dupFinal bool) *fakeBroker {
 	t.Helper()
 	if endpoint == "" {
 		endpoint = "tcp://127.0.0.1:*"
@@ -62,7 +63,7 @@ func startFakeBroker(t *testing.T, endpoint string, dupFinal bool) *fakeBroker {
 
 // bindRouter binds a ROUTER, retrying while a just-closed socket still
 // holds the port.
-func bindRouter(t *testing.T, endpoint string) *zmq.Socket {
+func bindRouter(t testing.TB, endpoint string) *zmq.Socket {
 	t.Helper()
 	sock, err := zmq.NewSocket(zmq.ROUTER)
 	if err != nil {
@@ -151,6 +152,7 @@ func (b *fakeBroker) handle(s *fbState, frames [][]byte) {
 	switch m.Kind {
 	case mdp.ClientRequest:
 		b.requests.Add(1)
+		b.lastTimeout.Store(int64(m.Timeout))
 		b.onRequest(s, id, &m)
 	case mdp.WorkerReady:
 		w := &fbWorker{identity: string(id), service: m.Service}

@@ -128,7 +128,7 @@ func (l *loop) run() {
 		}
 		polled, err := l.poller.Poll(l.pollTimeout(time.Now()))
 		if err != nil {
-			if errors.Is(err, syscall.EINTR) {
+			if zmq.AsErrno(err) == zmq.Errno(syscall.EINTR) {
 				continue
 			}
 			l.log.Error("clients: poll failed; closing the client", zap.Error(err))

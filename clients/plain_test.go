@@ -46,21 +46,27 @@ func TestPlainRetryUsesFreshSocket(t *testing.T) {
 		p.reply(first, &firstReq, false, []byte("stale"))
 		p.reply(id, m, false, []byte("fresh"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(50*time.Millisecond), WithRetries(5))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(200*time.Millisecond), WithRetries(5))
 	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("fresh")) {
 		t.Fatalf("reply %q, %v", reply, err)
 	}
+	// Every attempt came from an identity of its own (on a loaded machine
+	// there may be more than one retry).
 	ids := p.seen()
-	if len(ids) != 2 || bytes.Equal(ids[0], ids[1]) {
-		t.Fatalf("the retry came from identity %x after %x: want a new one", ids[len(ids)-1], ids[0])
+	distinct := map[string]bool{}
+	for _, id := range ids {
+		distinct[string(id)] = true
+	}
+	if len(ids) < 2 || len(distinct) != len(ids) {
+		t.Fatalf("attempts came from identities %x: want a new one for each", ids)
 	}
 	// The next request is not confused by the stale reply either.
 	reply, err = c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("fresh")) {
 		t.Fatalf("second reply %q, %v", reply, err)
 	}
-	if s := c.Stats(); s.Retries != 1 || s.Replies != 2 {
+	if s := c.Stats(); s.Retries == 0 || s.Replies != 2 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -101,5 +107,23 @@ func TestPlainTimeoutAndCancel(t *testing.T) {
 	<-call.Done
 	if !errors.Is(call.Err, context.Canceled) {
 		t.Fatalf("err = %v, want Canceled", call.Err)
+	}
+}
+
+// Garbage and replies in the wrong protocol are dropped and counted; the
+// request still gets its reply.
+func TestMalformedRepliesDroppedAndCounted(t *testing.T) {
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		p.sock.SendMessage(id, "", "MDPX01", "junk")
+		p.reply(id, &mdp.Message{Version: mdp.V02, Service: m.Service}, false, []byte("wrong version"))
+		p.reply(id, m, false, []byte("right"))
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01))
+	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
+	if err != nil || !equalFrames(reply, frames("right")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	if s := c.Stats(); s.Malformed != 2 || s.Replies != 1 {
+		t.Fatalf("stats %+v", s)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -19,71 +20,75 @@ import (
 // endpoint: the client's retries reach the new broker and the request
 // completes within its deadline.
 func TestBrokerRestartMidRequest(t *testing.T) {
-	b1 := startFakeBroker(t, "", false)
-	ep := b1.endpoint
-	c := newClient(t, []string{ep}, WithTimeout(100*time.Millisecond), WithRetries(1000), WithBackoff(5*time.Millisecond, 50*time.Millisecond))
-	ctx := testContext(t, 20*time.Second)
-	call := c.Go(ctx, "echo", []byte("survives"))
-	waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.requests.Load() >= 1 })
-	b1.Stop()
+	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+		b1 := start(t, "")
+		ep := b1.Endpoint()
+		c := newClient(t, []string{ep}, WithTimeout(100*time.Millisecond), WithRetries(1000), WithBackoff(5*time.Millisecond, 50*time.Millisecond))
+		ctx := testContext(t, 20*time.Second)
+		call := c.Go(ctx, "echo", []byte("survives"))
+		waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.Requests() >= 1 })
+		b1.Stop()
 
-	b2 := startFakeBroker(t, ep, false)
-	startWorker(t, ep, "echo", echo)
-	reply, err := call.Wait()
-	if err != nil || !equalFrames(reply, frames("survives")) {
-		t.Fatalf("reply %q, %v", reply, err)
-	}
-	if dl, _ := ctx.Deadline(); time.Now().After(dl) {
-		t.Fatal("completed after its deadline")
-	}
-	if s := c.Stats(); s.Retries == 0 || s.Replies != 1 {
-		t.Fatalf("stats %+v: want retries", s)
-	}
-	if b2.requests.Load() == 0 {
-		t.Fatal("the second broker saw no request")
-	}
+		b2 := start(t, ep)
+		startWorker(t, ep, "echo", echo)
+		reply, err := call.Wait()
+		if err != nil || !equalFrames(reply, frames("survives")) {
+			t.Fatalf("reply %q, %v", reply, err)
+		}
+		if dl, _ := ctx.Deadline(); time.Now().After(dl) {
+			t.Fatal("completed after its deadline")
+		}
+		if s := c.Stats(); s.Retries == 0 || s.Replies != 1 {
+			t.Fatalf("stats %+v: want retries", s)
+		}
+		if b2.Requests() < 1 {
+			t.Fatal("the second broker saw no request")
+		}
+	})
 }
 
 // Two brokers, each with a worker that names its broker. When one stops,
 // requests fail over to the other; when that one stops and the first is
 // back, they go back.
 func TestFailoverAndBack(t *testing.T) {
-	a := startFakeBroker(t, "", false)
-	b := startFakeBroker(t, "", false)
-	named := func(name string) func(*mdp.Message) action {
-		return func(*mdp.Message) action { return action{final: frames(name)} }
-	}
-	startWorker(t, a.endpoint, "who", named("A"))
-	wb := startWorker(t, b.endpoint, "who", named("B"))
-	c := newClient(t, []string{a.endpoint, b.endpoint}, WithTimeout(time.Second), WithRetries(20), WithBackoff(time.Millisecond, 10*time.Millisecond))
-	who := func() string {
-		t.Helper()
-		reply, err := c.Request(testContext(t, 20*time.Second), "who")
-		if err != nil {
-			t.Fatal(err)
+	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+		a := start(t, "")
+		b := start(t, "")
+		named := func(name string) func(*mdp.Message) action {
+			return func(*mdp.Message) action { return action{final: frames(name)} }
 		}
-		return string(reply[0])
-	}
-	if got := who(); got != "A" {
-		t.Fatalf("first request served by %s, want A", got)
-	}
-	a.Stop()
-	if got := who(); got != "B" {
-		t.Fatalf("after A stopped: served by %s, want B", got)
-	}
-	if got := who(); got != "B" {
-		t.Fatalf("B is now current: served by %s, want B", got)
-	}
-	startFakeBroker(t, a.endpoint, false)
-	startWorker(t, a.endpoint, "who", named("A"))
-	wb.Stop()
-	b.Stop()
-	if got := who(); got != "A" {
-		t.Fatalf("after B stopped and A came back: served by %s, want A", got)
-	}
-	if s := c.Stats(); s.Retries < 2 || s.Replies != 4 {
-		t.Fatalf("stats %+v", s)
-	}
+		startWorker(t, a.Endpoint(), "who", named("A"))
+		wb := startWorker(t, b.Endpoint(), "who", named("B"))
+		c := newClient(t, []string{a.Endpoint(), b.Endpoint()}, WithTimeout(time.Second), WithRetries(20), WithBackoff(time.Millisecond, 10*time.Millisecond))
+		who := func() string {
+			t.Helper()
+			reply, err := c.Request(testContext(t, 20*time.Second), "who")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(reply[0])
+		}
+		if got := who(); got != "A" {
+			t.Fatalf("first request served by %s, want A", got)
+		}
+		a.Stop()
+		if got := who(); got != "B" {
+			t.Fatalf("after A stopped: served by %s, want B", got)
+		}
+		if got := who(); got != "B" {
+			t.Fatalf("B is now current: served by %s, want B", got)
+		}
+		start(t, a.Endpoint())
+		startWorker(t, a.Endpoint(), "who", named("A"))
+		wb.Stop()
+		b.Stop()
+		if got := who(); got != "A" {
+			t.Fatalf("after B stopped and A came back: served by %s, want A", got)
+		}
+		if s := c.Stats(); s.Retries < 2 || s.Replies != 4 {
+			t.Fatalf("stats %+v", s)
+		}
+	})
 }
 
 // counterStore is a write service's state: a counter, and the replies it
@@ -98,8 +103,12 @@ type counterStore struct {
 // Workers that drop replies (and leave, as if they crashed after the work)
 // force retries; the write counter still counts every logical request once.
 func TestDroppedRepliesCountedOnce(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(50*time.Millisecond), WithRetries(200), WithBackoff(time.Millisecond, 5*time.Millisecond))
+	forEachBroker(t, testDroppedRepliesCountedOnce)
+}
+
+func testDroppedRepliesCountedOnce(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(50*time.Millisecond), WithRetries(200), WithBackoff(time.Millisecond, 5*time.Millisecond))
 	store := &counterStore{seen: map[uuid.UUID][]byte{}}
 	handle := func(m *mdp.Message) action {
 		if m.Flags&mdp.FlagClientUUID == 0 {
@@ -129,7 +138,7 @@ func TestDroppedRepliesCountedOnce(t *testing.T) {
 		}
 	}
 	for range 2 {
-		w := startWorker(t, b.endpoint, "counter.write", handle)
+		w := startWorker(t, b.Endpoint(), "counter.write", handle)
 		w.beforeLeave = waitRetry
 	}
 
@@ -173,11 +182,15 @@ func TestDroppedRepliesCountedOnce(t *testing.T) {
 }
 
 func TestThousandGoroutinesShareOneClient(t *testing.T) {
-	b := startFakeBroker(t, "", false)
+	forEachBroker(t, testThousandGoroutines)
+}
+
+func testThousandGoroutines(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
 	for range 4 {
-		startWorker(t, b.endpoint, "echo", echo)
+		startWorker(t, b.Endpoint(), "echo", echo)
 	}
-	c := newClient(t, []string{b.endpoint}, WithTimeout(10*time.Second))
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(10*time.Second))
 	const n = 1000
 	var wg sync.WaitGroup
 	var bad atomic.Int64
@@ -202,8 +215,16 @@ func TestThousandGoroutinesShareOneClient(t *testing.T) {
 
 // Cancelling the context ends every request at once and releases it.
 func TestCancelReleasesEverything(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(time.Hour))
+	forEachBroker(t, testCancelReleasesEverything)
+}
+
+func testCancelReleasesEverything(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(time.Hour))
+	if ok, err := c.ServiceExists(testContext(t, 10*time.Second), "nobody"); ok || err != nil {
+		t.Fatalf("warm-up: %v, %v", ok, err)
+	}
+	running := goleak.IgnoreCurrent() // the broker's and the Client's goroutines
 	ctx, cancel := context.WithCancel(context.Background())
 	const n = 100
 	calls := make([]*Call, n)
@@ -232,12 +253,13 @@ func TestCancelReleasesEverything(t *testing.T) {
 	if s := c.Stats(); s.Pending != 0 || s.Cancelled != n+2 {
 		t.Fatalf("stats %+v", s)
 	}
+	goleak.VerifyNone(t, running) // nothing left behind by the calls
 	// Already cancelled: fails without reaching the broker.
-	before := b.requests.Load()
+	waitFor(t, "every request at the broker", 10*time.Second, func() bool { return b.Requests() == n+3 })
 	if _, err := c.Request(ctx, "echo"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if c.Stats().Attempts != n+2 || b.requests.Load() != before {
+	if c.Stats().Attempts != n+3 || b.Requests() != n+3 {
 		t.Fatal("a cancelled request was sent")
 	}
 }

@@ -8,6 +8,7 @@ type Stats struct {
 	Replies   uint64 // FINAL or error replies matched to a pending request
 	Partials  uint64 // PARTIAL replies matched to a pending request
 	Stale     uint64 // replies dropped: late or duplicate, for no pending request
+	Rejected  uint64 // 503 replies (broker overloaded or shutting down) retried on the next broker
 	Malformed uint64 // messages dropped because they did not parse
 	Timeouts  uint64 // requests that ended with ErrTimeout
 	Cancelled uint64 // requests ended by their context's cancellation
@@ -20,7 +21,7 @@ func (c *Client) Stats() Stats {
 	s := &c.stats
 	return Stats{
 		Requests: s.requests.Load(), Attempts: s.attempts.Load(), Retries: s.retries.Load(),
-		Replies: s.replies.Load(), Partials: s.partials.Load(), Stale: s.stale.Load(),
+		Replies: s.replies.Load(), Partials: s.partials.Load(), Stale: s.stale.Load(), Rejected: s.rejected.Load(),
 		Malformed: s.malformed.Load(), Timeouts: s.timeouts.Load(), Cancelled: s.cancelled.Load(),
 		Closed: s.closed.Load(), Pending: s.pending.Load(),
 	}

@@ -23,7 +23,7 @@ type action struct {
 // heartbeats, and reconnects on a new socket when the broker says
 // DISCONNECT or when it drops a request.
 type testWorker struct {
-	t        *testing.T
+	t        testing.TB
 	endpoint string
 	service  string
 	handle   func(m *mdp.Message) action
@@ -35,9 +35,9 @@ type testWorker struct {
 	done chan struct{}
 }
 
-const workerHeartbeat = 50 * time.Millisecond
+const workerHeartbeat = 100 * time.Millisecond
 
-func startWorker(t *testing.T, endpoint, service string, handle func(m *mdp.Message) action) *testWorker {
+func startWorker(t testing.TB, endpoint, service string, handle func(m *mdp.Message) action) *testWorker {
 	t.Helper()
 	w := &testWorker{t: t, endpoint: endpoint, service: service, handle: handle,
 		stop: make(chan struct{}), done: make(chan struct{})}

@@ -1,0 +1,54 @@
+package clients
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// benchClient: a fake broker, echo workers, and a Client, over loopback TCP.
+func benchClient(b *testing.B, workers int) *Client {
+	br := startFakeBroker(b, "", false)
+	for range workers {
+		startWorker(b, br.endpoint, "echo", echo)
+	}
+	c, err := New([]string{br.endpoint}, WithTimeout(10*time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	if _, err := c.Request(context.Background(), "echo"); err != nil { // workers ready
+		b.Fatal(err)
+	}
+	return c
+}
+
+// One request at a time: the round trip client → broker → worker and back.
+func BenchmarkRequest(b *testing.B) {
+	c := benchClient(b, 1)
+	body := make([]byte, 64)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.Request(ctx, "echo", body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Many goroutines share the Client: its throughput through one socket.
+func BenchmarkRequestParallel(b *testing.B) {
+	c := benchClient(b, 4)
+	body := make([]byte, 64)
+	ctx := context.Background()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Request(ctx, "echo", body); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/goleak"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// scriptedBroker answers extension requests the way a broker would for the
+// cases mdcli must tell apart: "echo" echoes, "xerror.503" is overloaded,
+// "binary" answers a non-UTF-8 frame, mmi.service knows only "echo",
+// mmi.services lists it, and anything else gets no answer at all.
+func scriptedBroker(t *testing.T) string {
+	t.Helper()
+	sock, err := zmq.NewSocket(zmq.ROUTER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock.SetLinger(0)
+	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
+		t.Fatal(err)
+	}
+	ep, _ := sock.GetLastEndpoint()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer sock.Close()
+		poller := zmq.NewPoller()
+		poller.Add(sock, zmq.POLLIN)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if polled, err := poller.Poll(5 * time.Millisecond); err != nil || len(polled) == 0 {
+				continue
+			}
+			frames, err := sock.RecvMessageBytes(zmq.DONTWAIT)
+			if err != nil {
+				continue
+			}
+			id, m, err := mdp.ParseRouter(frames)
+			if err != nil || !m.Ext {
+				t.Errorf("scripted broker: %v", err)
+				continue
+			}
+			out := mdp.Message{Version: mdp.V02, Ext: true, Kind: mdp.ClientFinal, Service: m.Service, UUID: m.UUID}
+			switch m.Service {
+			case "echo":
+				out.Body = m.Body
+			case "binary":
+				out.Body = [][]byte{{0xff, 0x00}}
+			case "expired":
+				out.Kind, out.Status = mdp.ClientError, mdp.StatusExpired
+			case "xerror.503":
+				out.Kind, out.Status, out.Text = mdp.ClientError, mdp.StatusOverloaded, "queue full"
+			case mdp.MMIService:
+				out.Body = [][]byte{[]byte("404")}
+				if len(m.Body) == 1 && string(m.Body[0]) == "echo" {
+					out.Body = [][]byte{[]byte("200")}
+				}
+			case mdp.MMIServices:
+				out.Body = [][]byte{[]byte("200"), []byte(`[{"name":"echo","workers":2,"queued":1}]`)}
+			default:
+				continue
+			}
+			reply, _ := out.AppendFrames([][]byte{id})
+			sock.SendMessage(reply)
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+	return ep
+}
+
+func mdcli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCommandsAndExitCodes(t *testing.T) {
+	ep := scriptedBroker(t)
+	b := "--broker=" + ep
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string // exact, unless empty
+		stderrIn string // substring, unless empty
+	}{
+		{"call", []string{b, "call", "echo", "a", "", "b"}, exitOK, "a\n\nb\n", ""},
+		{"flags after command", []string{"call", b, "--timeout=5s", "echo", "x"}, exitOK, "x\n", ""},
+		{"frames are never flags", []string{b, "call", "echo", "-x", "--json"}, exitOK, "-x\n--json\n", ""},
+		{"binary as hex", []string{b, "call", "binary"}, exitOK, "0xff00\n", ""},
+		{"json", []string{b, "--json", "call", "echo", "a"}, exitOK, `{"service":"echo","encoding":"utf-8","frames":["a"]}` + "\n", ""},
+		{"json binary", []string{b, "--json", "call", "binary"}, exitOK, `{"service":"binary","encoding":"base64","frames":["/wA="]}` + "\n", ""},
+		{"service error", []string{b, "call", "xerror.503"}, exitServiceError, "", "503 overloaded: queue full"},
+		{"service error json", []string{b, "--json", "call", "xerror.503"}, exitServiceError, `{"error":"clients: service \"xerror.503\": 503 overloaded: queue full","status":503}` + "\n", ""},
+		{"504 is a timeout", []string{b, "call", "expired"}, exitTimeout, "", "504 deadline expired"},
+		{"timeout", []string{b, "--timeout=200ms", "--retries=1", "call", "silent"}, exitTimeout, "", "timed out"},
+		{"service found", []string{b, "service", "echo"}, exitOK, "echo: found\n", ""},
+		{"service not found", []string{b, "service", "nope"}, exitServiceError, "nope: not found\n", ""},
+		{"service json", []string{b, "--json", "service", "echo"}, exitOK, `{"service":"echo","exists":true}` + "\n", ""},
+		{"services", []string{b, "services"}, exitOK, "SERVICE  WORKERS  QUEUED\necho     2        1\n", ""},
+		{"services json", []string{b, "--json", "services"}, exitOK, `[{"name":"echo","workers":2,"queued":1}]` + "\n", ""},
+		{"no command", []string{b}, exitUsage, "", "usage: mdcli"},
+		{"unknown command", []string{b, "frobnicate"}, exitUsage, "", "unknown command"},
+		{"call without service", []string{b, "call"}, exitUsage, "", "needs a SERVICE"},
+		{"service without name", []string{b, "service"}, exitUsage, "", "exactly one NAME"},
+		{"services with args", []string{b, "services", "x"}, exitUsage, "", "no arguments"},
+		{"bad flag", []string{"--nope", "call", "echo"}, exitUsage, "", "not defined"},
+		{"bad retries", []string{b, "--retries=-1", "call", "echo"}, exitUsage, "", "retries"},
+		{"bad timeout", []string{b, "--timeout=0s", "call", "echo"}, exitUsage, "", "timeout"},
+		{"bad broker", []string{"--broker=nonsense", "call", "echo"}, exitUsage, "", "nonsense"},
+		{"help", []string{"-h"}, exitOK, "", "exit codes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := mdcli(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", code, tc.code, stdout, stderr)
+			}
+			if tc.stdout != "" && stdout != tc.stdout {
+				t.Fatalf("stdout %q, want %q", stdout, tc.stdout)
+			}
+			if tc.stderrIn != "" && !strings.Contains(stderr, tc.stderrIn) {
+				t.Fatalf("stderr %q does not contain %q", stderr, tc.stderrIn)
+			}
+		})
+	}
+}
+
+// With a dead broker first in the list, the call fails over to the next.
+func TestSeveralBrokers(t *testing.T) {
+	ep := scriptedBroker(t)
+	code, stdout, stderr := mdcli(t, "--broker=tcp://127.0.0.1:1", "--broker="+ep, "--timeout=4s", "--retries=3", "call", "echo", "hi")
+	if code != exitOK || stdout != "hi\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestJSONErrorIsValidJSON(t *testing.T) {
+	ep := scriptedBroker(t)
+	code, stdout, _ := mdcli(t, "--broker="+ep, "--json", "--timeout=100ms", "--retries=0", "call", "silent")
+	var doc struct {
+		Error  string `json:"error"`
+		Status int    `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != exitTimeout || doc.Error == "" || doc.Status != 0 {
+		t.Fatalf("exit %d, %q: %+v %v", code, stdout, doc, err)
+	}
+}
