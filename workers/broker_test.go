@@ -32,11 +32,13 @@ type fakeBroker struct {
 	mu     sync.Mutex
 	log    []brokerMsg
 	silent bool
+	refuse bool // answer every READY with DISCONNECT
 }
 
 type brokerMsg struct {
 	id  string
 	msg mdp.Message
+	at  time.Time
 }
 
 type fakeWorker struct {
@@ -163,12 +165,13 @@ func (b *fakeBroker) loop(sock *zmq.Socket) {
 			continue
 		}
 		b.mu.Lock()
-		b.log = append(b.log, brokerMsg{id: string(id), msg: m})
+		b.log = append(b.log, brokerMsg{id: string(id), msg: m, at: time.Now()})
+		refuse := b.refuse
 		b.mu.Unlock()
 		w := workers[string(id)]
 		switch m.Kind {
 		case mdp.WorkerReady:
-			if w != nil {
+			if w != nil || refuse {
 				send(string(id), mdp.Message{Version: m.Version, Kind: mdp.WorkerDisconnect})
 				delete(workers, string(id))
 				continue

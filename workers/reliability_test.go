@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -86,5 +87,23 @@ func TestBrokerDisconnect(t *testing.T) {
 	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
 	if second.id == first.id {
 		t.Fatalf("re-registered on the same socket %q", first.id)
+	}
+}
+
+// A broker that answers every READY with DISCONNECT is retried with a
+// growing backoff, not in a tight loop.
+func TestBackoffGrowsWhenRefused(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	b.mu.Lock()
+	b.refuse = true
+	b.mu.Unlock()
+	startWorker(t, b.ep, "svc", HandlerFunc(echo), WithReconnect(5*time.Millisecond, 80*time.Millisecond))
+	// Delays are drawn from [step/2, step] with steps 5, 10, 20, 40, 80 ms:
+	// the sixth READY comes at least 40 ms after the fifth, however loaded
+	// the machine.
+	sixth := b.wait(6, "six READYs", isKind(mdp.WorkerReady))
+	fifth := b.messages(isKind(mdp.WorkerReady))[4]
+	if gap := sixth.at.Sub(fifth.at); gap < 40*time.Millisecond {
+		t.Fatalf("fifth reconnect after %v, want at least 40ms", gap)
 	}
 }
