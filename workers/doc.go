@@ -43,8 +43,10 @@
 // replaced: the worker closes the socket, opens a new one and registers
 // again after an exponential backoff with jitter. Replies of requests
 // received on a lost connection are not sent (the broker has handed those
-// requests to another worker); a re-delivery of one still running here is
-// attached to it rather than run twice.
+// requests to another worker); a re-delivery of one still running here,
+// when its client chose the UUID, is attached to it rather than run twice,
+// and the reply goes to the latest delivery. Messages dropped (malformed,
+// for a lost connection, or a full send queue) are logged.
 //
 // # De-duplication
 //
