@@ -74,7 +74,12 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		r.id = c.newID()
 	}
 	c.requests[r.id] = r
-	c.timers.push(timer{at: r.deadline, kind: timerDeadline, r: r})
+	if s.queue.len() == 0 {
+		if w := s.freeWorker(); w != nil {
+			c.deliver(now, w, r) // the common case: no queueing at all
+			return
+		}
+	}
 	c.enqueue(r, false)
 	c.dispatch(now, s)
 }

@@ -16,11 +16,12 @@ type core struct {
 	cfg Config
 	log *zap.Logger
 
-	services map[string]*service
-	workers  map[string]*worker
-	requests map[uuid.UUID]*request // queued or in flight, by UUID
-	cache    *replyCache
-	timers   timerHeap
+	services  map[string]*service
+	workers   map[string]*worker
+	requests  map[uuid.UUID]*request // queued or in flight, by UUID
+	cache     *replyCache
+	timers    timerHeap
+	deadlines deadlineHeap
 
 	queued      int   // requests queued, all services
 	queuedBytes int64 // their bytes
@@ -97,8 +98,12 @@ func (c *core) malformed(now time.Time, id []byte, m mdp.Message, err error) {
 	c.sendDisconnect(id, m.Version)
 }
 
-// tick runs every timer that is due.
+// tick runs every timer that is due and expires queued requests past
+// their deadline.
 func (c *core) tick(now time.Time) {
+	for r := c.deadlines.popDue(now); r != nil; r = c.deadlines.popDue(now) {
+		c.expireQueued(now, r)
+	}
 	for {
 		t, ok := c.timers.popDue(now)
 		if !ok {
@@ -109,8 +114,6 @@ func (c *core) tick(now time.Time) {
 			c.heartbeatDue(now, t.w)
 		case timerExpiry:
 			c.expiryDue(now, t.w)
-		case timerDeadline:
-			c.deadlineDue(now, t.r)
 		case timerServiceIdle:
 			c.serviceIdleDue(now, t.s)
 		case timerCacheSweep:
@@ -121,7 +124,13 @@ func (c *core) tick(now time.Time) {
 }
 
 // nextTimer is when tick next has work.
-func (c *core) nextTimer() (time.Time, bool) { return c.timers.next() }
+func (c *core) nextTimer() (time.Time, bool) {
+	t, ok := c.timers.next()
+	if d, dok := c.deadlines.next(); dok && (!ok || d.Before(t)) {
+		return d, true
+	}
+	return t, ok
+}
 
 // send encodes m for the peer id and queues it for the loop.
 func (c *core) send(id []byte, m *mdp.Message, w *worker) {

@@ -17,6 +17,7 @@ func (c *core) enqueue(r *request, front bool) {
 		s.queue.pushBack(r)
 	}
 	r.queued = true
+	c.deadlines.push(r)
 	s.emptySince = time.Time{}
 	s.queuedBytes += r.size
 	c.queued++
@@ -26,6 +27,9 @@ func (c *core) enqueue(r *request, front bool) {
 func (c *core) unqueue(r *request) {
 	s := r.service
 	s.queue.remove(r)
+	if r.heapIndex >= 0 {
+		c.deadlines.remove(r)
+	}
 	r.queued = false
 	s.queuedBytes -= r.size
 	c.queued--
@@ -147,16 +151,10 @@ func (c *core) sendClient(r *request, kind mdp.Kind, body [][]byte) {
 	c.send(r.client, &m, nil)
 }
 
-// deadlineDue expires r if it is still waiting. A request already with a
-// worker is answered 504 too, but the worker keeps its slot until it
-// replies or dies: its late reply is then dropped as stale.
-func (c *core) deadlineDue(now time.Time, r *request) {
-	if r.done {
-		return
-	}
-	if r.queued {
-		c.unqueue(r)
-	}
+// expireQueued ends a queued request whose deadline has passed (the
+// deadline heap has already let go of it).
+func (c *core) expireQueued(now time.Time, r *request) {
+	c.unqueue(r)
 	c.fail(now, r, mdp.StatusExpired, "deadline expired")
 }
 
@@ -166,10 +164,14 @@ func (c *core) maybeIdle(now time.Time, s *service) {
 		return
 	}
 	s.emptySince = now
-	c.timers.push(timer{at: now.Add(c.cfg.ServiceIdleTimeout), kind: timerServiceIdle, s: s})
+	if !s.idleTimer {
+		s.idleTimer = true
+		c.timers.push(timer{at: now.Add(c.cfg.ServiceIdleTimeout), kind: timerServiceIdle, s: s})
+	}
 }
 
 func (c *core) serviceIdleDue(now time.Time, s *service) {
+	s.idleTimer = false
 	if c.services[s.name] != s {
 		return
 	}
@@ -178,6 +180,7 @@ func (c *core) serviceIdleDue(now time.Time, s *service) {
 		return
 	}
 	if due := s.emptySince.Add(c.cfg.ServiceIdleTimeout); now.Before(due) {
+		s.idleTimer = true
 		c.timers.push(timer{at: due, kind: timerServiceIdle, s: s})
 		return
 	}

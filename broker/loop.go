@@ -37,6 +37,9 @@ func (b *Broker) loop(ctx context.Context) error {
 				wait = max(d, 0)
 			}
 		}
+		if c.draining {
+			wait = max(min(wait, time.Until(drainDeadline)), 0)
+		}
 		polled, err := poller.Poll(wait)
 		if err != nil && zmq.AsErrno(err) != zmq.Errno(syscall.EINTR) {
 			log.Error("poll failed", zap.Error(err))

@@ -30,6 +30,7 @@ func startBroker(t *testing.T, tune func(*Config)) *testBroker {
 	cfg := DefaultConfig()
 	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
 	cfg.HeartbeatInterval = 20 * time.Millisecond
+	cfg.DrainTimeout = 100 * time.Millisecond
 	cfg.Logger = zaptest.NewLogger(t)
 	if tune != nil {
 		tune(&cfg)
@@ -212,4 +213,3 @@ func (tb *testBroker) readyWorker(t *testing.T, m mdp.Message) *peer {
 	waitFor(t, "worker registration", func() bool { return tb.snapshot(t).Counters.WorkersRegistered > before })
 	return w
 }
-

@@ -29,9 +29,10 @@ type request struct {
 	deadline   time.Time
 	attempts   int // deliveries to workers so far
 
-	queued bool    // in service.queue
-	worker *worker // holding it, when in flight
-	done   bool    // answered, failed or expired: gone from the broker's maps
+	queued    bool    // in service.queue and the deadline heap
+	heapIndex int     // position in the deadline heap
+	worker    *worker // holding it, when in flight
+	done      bool    // answered, failed or expired: gone from the broker's maps
 
 	prev, next *request // service queue links
 }

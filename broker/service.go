@@ -13,6 +13,7 @@ type service struct {
 	tiers       []*tier // by level, best (lowest) first
 	workers     int
 	emptySince  time.Time // when it last had no workers and no requests
+	idleTimer   bool      // a timerServiceIdle for it is pending
 	stats       outcomeCounts
 }
 

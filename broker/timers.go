@@ -7,12 +7,11 @@ type timerKind uint8
 const (
 	timerHeartbeat   timerKind = iota // send a HEARTBEAT to w if it is due
 	timerExpiry                       // expire w if it has been silent too long
-	timerDeadline                     // expire r if it is past its deadline
 	timerServiceIdle                  // forget s if it is still empty
 	timerCacheSweep                   // drop reply-cache entries past their TTL
 )
 
-// timer is one scheduled check. Timers are never cancelled: when one fires,
+// timer is one scheduled check of a worker, a service or the cache. Timers are never cancelled: when one fires,
 // its handler checks whether it still applies (the worker may be gone, the
 // request answered, the heartbeat already sent) and reschedules if needed.
 // So a message from a worker costs one field write, not a heap update.
@@ -20,7 +19,6 @@ type timer struct {
 	at   time.Time
 	kind timerKind
 	w    *worker
-	r    *request
 	s    *service
 }
 

@@ -1,0 +1,108 @@
+package broker
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// FuzzBroker feeds arbitrary messages, from a handful of peer identities,
+// through the same core.handle path the ROUTER feeds, interleaved with
+// timer ticks. Nothing may panic, and the core's books must balance.
+//
+// The input is cut into messages at 0xfe and into frames at 0xff; the first
+// byte of each message picks the sending peer.
+func FuzzBroker(f *testing.F) {
+	id := uuid.MustParse("0123456789abcdef0123456789abcdef")
+	seeds := []mdp.Message{
+		{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: "echo", Tier: 1, Capacity: 2},
+		{Version: mdp.V01, Kind: mdp.WorkerReady, Service: "echo"},
+		{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "echo", UUID: id, Timeout: time.Second, Body: [][]byte{[]byte("x")}},
+		{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "echo", Body: [][]byte{[]byte("x")}},
+		{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: []byte("a"), UUID: id},
+		{Version: mdp.V01, Kind: mdp.WorkerFinal, Address: []byte("a"), Body: [][]byte{[]byte("y")}},
+		{Version: mdp.V02, Kind: mdp.WorkerDisconnect},
+		{Version: mdp.V02, Kind: mdp.ClientRequest, Service: mdp.MMIServices},
+	}
+	var all []byte
+	for i, m := range seeds {
+		frames, err := m.Frames()
+		if err != nil {
+			f.Fatal(err)
+		}
+		msg := append([]byte{byte(i)}, bytes.Join(frames, []byte{0xff})...)
+		f.Add(msg)
+		all = append(append(all, msg...), 0xfe)
+	}
+	f.Add(all)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := DefaultConfig()
+		cfg.MaxAttempts = 2
+		cfg.QueueLimit = 4
+		cfg = cfg.withDefaults()
+		now := time.Unix(1e9, 0)
+		c := newCore(cfg, now)
+		peers := [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")}
+		for _, msg := range bytes.Split(data, []byte{0xfe}) {
+			if len(msg) == 0 {
+				continue
+			}
+			frames := bytes.Split(msg[1:], []byte{0xff})
+			in := append([][]byte{peers[int(msg[0])%len(peers)]}, frames...)
+			c.handle(now, in)
+			now = now.Add(time.Duration(msg[0]) * time.Millisecond * 10)
+			c.tick(now)
+			c.resetOut()
+			checkBooks(t, c)
+		}
+	})
+}
+
+// checkBooks verifies the core's invariants: counts match the structures.
+func checkBooks(t *testing.T, c *core) {
+	queued, inflight := 0, 0
+	var bytes int64
+	for _, s := range c.services {
+		n := 0
+		for r := s.queue.head; r != nil; r = r.next {
+			n++
+			bytes += r.size
+			if !r.queued || r.done || c.requests[r.id] != r {
+				t.Fatalf("queued request in a bad state: %+v", r)
+			}
+		}
+		if n != s.queue.len() {
+			t.Fatalf("service %q queue length %d, counted %d", s.name, s.queue.len(), n)
+		}
+		queued += n
+		workers := 0
+		for _, tr := range s.tiers {
+			workers += tr.workers
+		}
+		if workers != s.workers {
+			t.Fatalf("service %q has %d workers, its tiers %d", s.name, s.workers, workers)
+		}
+	}
+	for _, w := range c.workers {
+		if w.gone || c.services[w.service.name] != w.service {
+			t.Fatalf("registered worker in a bad state")
+		}
+		if len(w.inflight) > w.capacity {
+			t.Fatalf("worker holds %d > capacity %d", len(w.inflight), w.capacity)
+		}
+		for _, r := range w.inflight {
+			if !r.done {
+				inflight++
+			}
+		}
+	}
+	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != queued {
+		t.Fatalf("queued %d/%d bytes %d/%d deadlines %d", queued, c.queued, bytes, c.queuedBytes, len(c.deadlines))
+	}
+	if queued+inflight != len(c.requests) {
+		t.Fatalf("%d queued + %d in flight != %d requests", queued, inflight, len(c.requests))
+	}
+}

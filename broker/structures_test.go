@@ -1,0 +1,93 @@
+package broker
+
+import (
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The deadline heap gives requests back in deadline order, also after
+// arbitrary removals.
+func TestDeadlineHeapOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	base := time.Unix(0, 0)
+	var h deadlineHeap
+	var all []*request
+	for i := 0; i < 500; i++ {
+		r := &request{deadline: base.Add(time.Duration(rng.Intn(1000)) * time.Millisecond)}
+		h.push(r)
+		all = append(all, r)
+	}
+	kept := all[:0:0]
+	for i, r := range all {
+		if i%3 == 0 {
+			h.remove(r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].deadline.Before(kept[j].deadline) })
+	for i := range kept {
+		r := h.popDue(base.Add(time.Hour))
+		if r == nil || !r.deadline.Equal(kept[i].deadline) {
+			t.Fatalf("pop %d: got %v, want deadline %v", i, r, kept[i].deadline)
+		}
+	}
+	if r := h.popDue(base.Add(time.Hour)); r != nil || len(h) != 0 {
+		t.Fatalf("heap not empty: %d left", len(h))
+	}
+}
+
+// The reply cache is bounded in entries, bytes and age.
+func TestReplyCacheBounds(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := newReplyCache(3, 100, time.Second)
+	ids := make([]uuid.UUID, 5)
+	for i := range ids {
+		ids[i] = uuid.New()
+		c.put(now, ids[i], "s", nil, 10)
+	}
+	if _, ok := c.get(now, ids[1]); ok {
+		t.Fatal("entry beyond the count bound kept")
+	}
+	if _, ok := c.get(now, ids[4]); !ok {
+		t.Fatal("newest entry missing")
+	}
+	c.put(now, uuid.New(), "s", nil, 95)
+	if len(c.entries) != 1 || c.bytes != 95 {
+		t.Fatalf("byte bound: %d entries, %d bytes", len(c.entries), c.bytes)
+	}
+	c.put(now, uuid.New(), "s", nil, 101) // larger than the whole cache: not kept
+	if len(c.entries) != 1 {
+		t.Fatalf("oversize entry kept")
+	}
+	c.sweep(now.Add(2 * time.Second))
+	if len(c.entries) != 0 || c.bytes != 0 || c.head != nil || c.tail != nil {
+		t.Fatalf("sweep left %d entries, %d bytes", len(c.entries), c.bytes)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatalf("zero config (all defaults) invalid: %v", err)
+	}
+	bad := []Config{
+		{HeartbeatInterval: time.Microsecond},
+		{HeartbeatLiveness: -1},
+		{MaxAttempts: -2},
+		{QueueLimit: -1},
+		{ReplyCacheTTL: -time.Second},
+		{Endpoints: []string{""}},
+	}
+	for _, cfg := range bad {
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("%+v validated", cfg)
+		}
+	}
+	if _, err := New(Config{Endpoints: []string{"bogus://nowhere"}}); err == nil {
+		t.Fatal("New bound a bogus endpoint")
+	}
+}
