@@ -6,13 +6,14 @@ import (
 	"time"
 )
 
-// benchClient: a fake broker, echo workers, and a Client, over loopback TCP.
+// benchClient: the broker, echo workers (the raw test worker), and a Client,
+// over loopback TCP.
 func benchClient(b *testing.B, workers int) *Client {
-	br := startFakeBroker(b, "", false)
+	br := startRealBroker(b, "")
 	for range workers {
-		startWorker(b, br.endpoint, "echo", echo)
+		startWorker(b, br.Endpoint(), "echo", echo)
 	}
-	c, err := New([]string{br.endpoint}, WithTimeout(10*time.Second))
+	c, err := New([]string{br.Endpoint()}, WithTimeout(10*time.Second))
 	if err != nil {
 		b.Fatal(err)
 	}

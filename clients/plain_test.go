@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,38 @@ func TestMalformedRepliesDroppedAndCounted(t *testing.T) {
 	}
 	if s := c.Stats(); s.Malformed != 2 || s.Replies != 1 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// Plain clients through the real broker, to an extension worker: the
+// broker answers each in its own form.
+func TestPlainClientsThroughRealBroker(t *testing.T) {
+	b := startRealBroker(t, "")
+	startWorker(t, b.Endpoint(), "count", func(m *mdp.Message) action {
+		return action{partials: [][][]byte{frames("1"), frames("2")}, final: m.Body}
+	})
+	for _, p := range []Protocol{MDP01, MDP02} {
+		t.Run(p.String(), func(t *testing.T) {
+			c := newClient(t, []string{b.Endpoint()}, WithProtocol(p))
+			reply, err := c.Request(testContext(t, 10*time.Second), "count", []byte("done"))
+			if err != nil || !equalFrames(reply, frames("done")) {
+				t.Fatalf("reply %q, %v", reply, err)
+			}
+			ok, err := c.ServiceExists(testContext(t, 10*time.Second), "count")
+			if !ok || err != nil {
+				t.Fatalf("ServiceExists: %v, %v", ok, err)
+			}
+			if p == MDP02 {
+				s := c.Stream(testContext(t, 10*time.Second), "count", []byte("done"))
+				defer s.Close()
+				var got []string
+				for s.Next() {
+					got = append(got, string(s.Body()[0]))
+				}
+				if s.Err() != nil || strings.Join(got, " ") != "1 2 done" {
+					t.Fatalf("stream %q, %v", got, s.Err())
+				}
+			}
+		})
 	}
 }

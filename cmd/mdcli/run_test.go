@@ -10,7 +10,10 @@ import (
 
 	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
+	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -165,5 +168,45 @@ func TestJSONErrorIsValidJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != exitTimeout || doc.Error == "" || doc.Status != 0 {
 		t.Fatalf("exit %d, %q: %+v %v", code, stdout, doc, err)
+	}
+}
+
+// mdcli against the real broker, which has no workers: the service list is
+// empty, nothing exists, a fail-fast call is 404 and a queued one times out.
+func TestAgainstRealBroker(t *testing.T) {
+	cfg := broker.DefaultConfig()
+	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
+	cfg.DrainTimeout = 10 * time.Millisecond
+	cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	br, err := broker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		br.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	b := "--broker=" + br.Endpoints()[0]
+	cases := []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{b, "--json", "services"}, exitOK, "[]\n"},
+		{[]string{b, "service", "echo"}, exitServiceError, "echo: not found\n"},
+		{[]string{b, "--fail-fast", "call", "echo"}, exitServiceError, ""},
+		{[]string{b, "--timeout=300ms", "call", "echo"}, exitTimeout, ""},
+	}
+	for _, tc := range cases {
+		code, stdout, stderr := mdcli(t, tc.args...)
+		if code != tc.code || tc.stdout != "" && stdout != tc.stdout {
+			t.Fatalf("mdcli %q: exit %d, stdout %q, stderr %q; want %d, %q", tc.args, code, stdout, stderr, tc.code, tc.stdout)
+		}
 	}
 }
