@@ -1,0 +1,158 @@
+package broker
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WritePrometheus writes the snapshot in the Prometheus text exposition
+// format (version 0.0.4). Per-service series disappear when the broker
+// forgets an idle service; Prometheus treats their return as a counter
+// reset, which rate() handles.
+func (s Snapshot) WritePrometheus(w io.Writer) error {
+	p := promWriter{w: bufio.NewWriter(w)}
+	p.outcomes(s.Services)
+	p.latency(s.Latency)
+	p.family("mdbroker_queue_depth", "gauge", "Requests waiting in a service's queue.")
+	for _, svc := range s.Services {
+		p.sample("mdbroker_queue_depth", labels("service", svc.Name), float64(svc.Queued))
+	}
+	p.family("mdbroker_queue_bytes", "gauge", "Bytes of the requests waiting in a service's queue.")
+	for _, svc := range s.Services {
+		p.sample("mdbroker_queue_bytes", labels("service", svc.Name), float64(svc.QueuedBytes))
+	}
+	p.workers(s.Services)
+	p.gauge("mdbroker_requests_queued", "Requests waiting in every queue.", float64(s.Queued))
+	p.gauge("mdbroker_requests_in_flight", "Requests held by workers.", float64(s.InFlight))
+	p.gauge("mdbroker_services", "Services the broker knows.", float64(len(s.Services)))
+	p.gauge("mdbroker_draining", "1 while the broker shuts down gracefully.", boolGauge(s.Draining))
+	p.counters(s.Counters)
+	p.family("mdbroker_build_info", "gauge", "The broker's version.")
+	p.sample("mdbroker_build_info", labels("version", Version), 1)
+	if p.err != nil {
+		return p.err
+	}
+	return p.w.Flush()
+}
+
+func (p *promWriter) outcomes(services []ServiceSnapshot) {
+	p.family("mdbroker_requests_total", "counter", "Client requests by service and how they ended.")
+	for _, svc := range services {
+		o := svc.Outcomes
+		for _, row := range []struct {
+			outcome string
+			n       uint64
+		}{
+			{"answered", o.Answered}, {"worker_error", o.WorkerErrors}, {"expired", o.Expired},
+			{"rejected", o.Rejected}, {"failed", o.Failed},
+		} {
+			p.sample("mdbroker_requests_total", labels("service", svc.Name, "outcome", row.outcome), float64(row.n))
+		}
+	}
+}
+
+func (p *promWriter) latency(h HistogramSnapshot) {
+	const name = "mdbroker_request_duration_seconds"
+	p.family(name, "histogram", "Time from accepting a request to its final reply.")
+	var cum uint64
+	for i, bound := range h.Bounds {
+		cum += h.Counts[i]
+		p.sample(name+"_bucket", labels("le", formatFloat(bound.Seconds())), float64(cum))
+	}
+	p.sample(name+"_bucket", labels("le", "+Inf"), float64(h.Count))
+	p.sample(name+"_sum", "", h.Sum.Seconds())
+	p.sample(name+"_count", "", float64(h.Count))
+}
+
+func (p *promWriter) workers(services []ServiceSnapshot) {
+	p.family("mdbroker_workers", "gauge", "Registered workers by service and state.")
+	for _, svc := range services {
+		p.sample("mdbroker_workers", labels("service", svc.Name, "state", "idle"), float64(svc.Idle))
+		p.sample("mdbroker_workers", labels("service", svc.Name, "state", "busy"), float64(svc.Busy))
+		p.sample("mdbroker_workers", labels("service", svc.Name, "state", "draining"), float64(svc.Draining))
+	}
+}
+
+func (p *promWriter) counters(c Counters) {
+	for _, row := range []struct {
+		name, help string
+		n          uint64
+	}{
+		{"mdbroker_client_requests_total", "Client requests received, MMI included.", c.Requests},
+		{"mdbroker_mmi_requests_total", "MMI queries answered.", c.MMI},
+		{"mdbroker_malformed_messages_total", "Invalid messages dropped.", c.Malformed},
+		{"mdbroker_rejected_requests_total", "Requests refused at once (overloaded, too large, no such service, shutting down).", c.Rejected},
+		{"mdbroker_plain_dropped_total", "Requests of plain clients dropped because plain MDP cannot carry the error.", c.PlainDropped},
+		{"mdbroker_duplicate_requests_total", "Retries of a queued or in-flight request, not queued again.", c.Duplicates},
+		{"mdbroker_reply_cache_hits_total", "Retries of an answered request, answered from the reply cache.", c.CacheHits},
+		{"mdbroker_stale_replies_total", "Worker replies for a request the worker does not hold, dropped.", c.StaleReplies},
+		{"mdbroker_requeued_requests_total", "Requests handed back by a worker that died or left.", c.Requeued},
+		{"mdbroker_unknown_worker_messages_total", "Worker commands from a peer that is not registered.", c.UnknownWorker},
+		{"mdbroker_protocol_violations_total", "Workers disconnected for a protocol violation.", c.Violations},
+		{"mdbroker_workers_registered_total", "Workers that registered.", c.WorkersRegistered},
+		{"mdbroker_workers_expired_total", "Workers expired after heartbeat silence.", c.WorkersExpired},
+		{"mdbroker_send_errors_total", "Messages the socket could not send (peer gone or full).", c.SendErrors},
+		{"mdbroker_internal_errors_total", "Broker bugs caught; should stay 0.", c.Internal},
+	} {
+		p.family(row.name, "counter", row.help)
+		p.sample(row.name, "", float64(row.n))
+	}
+}
+
+// promWriter remembers the first write error, so the writers above stay
+// straight-line.
+type promWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func (p *promWriter) family(name, kind, help string) {
+	p.printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
+}
+
+func (p *promWriter) gauge(name, help string, v float64) {
+	p.family(name, "gauge", help)
+	p.sample(name, "", v)
+}
+
+func (p *promWriter) sample(name, labels string, v float64) {
+	p.printf("%s%s %s\n", name, labels, formatFloat(v))
+}
+
+func (p *promWriter) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// labels renders name/value pairs as {a="x",b="y"}, escaped as the
+// exposition format asks; service names need not be UTF-8, label values must.
+func labels(pairs ...string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(pairs[i])
+		b.WriteString(`="`)
+		b.WriteString(labelEscaper.Replace(strings.ToValidUTF8(pairs[i+1], "\uFFFD")))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
