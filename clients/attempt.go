@@ -38,12 +38,6 @@ func (l *loop) send(r *request, now time.Time) {
 		}
 		wait = min(wait, left)
 	}
-	var err error
-	if l.o.protocol == Extension {
-		err = l.sendExt(r, now)
-	} else {
-		err = l.plain.send(l, r)
-	}
 	r.attempts++
 	l.c.stats.attempts.Add(1)
 	if r.attempts > 1 {
@@ -51,30 +45,40 @@ func (l *loop) send(r *request, now time.Time) {
 		l.log.Debug("clients: retry", zap.Stringer("uuid", r.id), zap.Int("attempt", r.attempts),
 			zap.String("broker", l.c.brokers[r.broker]))
 	}
+	l.timers.schedule(r, now.Add(wait), evAttemptTimeout)
+	var err error
+	if l.o.protocol == Extension {
+		err = l.sendExt(r, now)
+	} else {
+		err = l.plain.send(l, r)
+	}
 	if err != nil {
 		l.log.Debug("clients: send failed", zap.Stringer("uuid", r.id), zap.Error(err))
-		wait = 0
+		l.timers.schedule(r, now, evAttemptTimeout)
 	}
-	l.timers.schedule(r, now.Add(wait), evAttemptTimeout)
 }
 
-func (l *loop) sendExt(r *request, now time.Time) error {
-	m := mdp.Message{
+func extRequest(r *request, timeout time.Duration) mdp.Message {
+	return mdp.Message{
 		Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true,
 		Service: r.call.Service, UUID: r.id, Flags: r.flags, Body: r.call.Body,
-		Timeout: l.brokerTimeout(r, now),
+		Timeout: timeout,
 	}
-	return sendMessage(l.dealers[r.broker], &m)
 }
 
-// brokerTimeout is the deadline the request carries to the broker: the time
-// ctx leaves it, or without a ctx deadline, what its remaining attempts
-// (this one included) may take, after which nobody waits for the reply.
+// brokerTimeout is the deadline the request carries to the broker when it
+// goes out at now: the time ctx leaves it, or without a ctx deadline, what
+// the current attempt and those after it may take, after which nobody
+// waits for the reply. Never less than a millisecond (zero would mean
+// "none").
 func (l *loop) brokerTimeout(r *request, now time.Time) time.Duration {
+	var d time.Duration
 	if !r.deadline.IsZero() {
-		return r.deadline.Sub(now)
+		d = r.deadline.Sub(now)
+	} else {
+		d = r.due.Sub(now) + l.o.timeout*time.Duration(l.o.retries+1-r.attempts)
 	}
-	return l.o.timeout * time.Duration(l.o.retries+1-r.attempts)
+	return max(d, time.Millisecond)
 }
 
 func sendMessage(s *zmq.Socket, m *mdp.Message) error {
@@ -91,6 +95,7 @@ func sendMessage(s *zmq.Socket, m *mdp.Message) error {
 // left.
 func (l *loop) attemptTimedOut(r *request, now time.Time) {
 	l.suspect(r.broker)
+	l.unwait(r)        // it never went out: it must not go out later
 	l.plain.drop(l, r) // a late reply must not reach a later request
 	at, ok := l.nextAttempt(r, now)
 	switch {
@@ -124,6 +129,7 @@ func (l *loop) nextAttempt(r *request, now time.Time) (time.Time, bool) {
 
 // failOver schedules r's next attempt, on the next broker.
 func (l *loop) failOver(r *request, at time.Time) {
+	l.unwait(r)
 	r.broker = (r.broker + 1) % len(l.c.brokers)
 	l.timers.schedule(r, at, evResend)
 }
@@ -198,6 +204,7 @@ func (l *loop) end(r *request, reply [][]byte, err error, answered bool) {
 	delete(l.pending, r.id)
 	l.c.stats.pending.Add(-1)
 	l.timers.unschedule(r)
+	l.unwait(r)
 	r.stopCtx()
 	if answered {
 		l.c.stats.replies.Add(1)

@@ -28,15 +28,21 @@
 // out, or the broker answers 503 (overloaded or shutting down: it did not
 // take the request), the request is sent again after a backoff
 // (WithBackoff, doubling) to the next broker in the list, up to
-// WithRetries more times (default 2);
-// new requests also go to the next broker from then on, and a broker that
-// answers becomes the current one again, so a broker that comes back is
-// used again. The context bounds the whole request: its deadline cuts the
-// attempts short, travels to the broker as the request's deadline (the
-// time left), and ends the request with an error that matches both
-// ErrTimeout and context.DeadlineExceeded. Without a deadline the broker is
-// told the time the remaining attempts may take. Cancelling the context
-// ends the request at once and releases everything it held.
+// WithRetries more times (default 2); new requests also go to the next
+// broker from then on, and a broker that answers becomes the current one
+// again, so a broker that comes back is used again. An attempt never
+// outlives its timeout inside the Client: one made while the Client has no
+// connection to its broker waits for the connection until it times out,
+// and is then dropped, not left queued in the socket to reach that broker
+// whenever it comes back (where it would run again after being answered
+// elsewhere).
+//
+// The context bounds the whole request: its deadline cuts the attempts
+// short, travels to the broker as the request's deadline (the time left),
+// and ends the request with an error that matches both ErrTimeout and
+// context.DeadlineExceeded. Without a deadline the broker is told the time
+// the remaining attempts may take. Cancelling the context ends the request
+// at once and releases everything it held.
 //
 // # Errors
 //

@@ -42,6 +42,7 @@ type loop struct {
 	wakeIn, wakeOut *zmq.Socket
 	dealers         []*zmq.Socket       // extension: one per broker
 	dealerIndex     map[*zmq.Socket]int // extension: socket → broker
+	backlog         backlog             // extension: attempts waiting for a socket
 	plain           plainLinks          // plain protocols: one socket per request
 
 	pending map[uuid.UUID]*request
@@ -62,6 +63,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 		pollDirty:   true,
 	}
 	l.plain = newPlainLinks(c.brokers)
+	l.backlog = newBacklog(len(c.brokers))
 	defer func() {
 		if err != nil {
 			l.closeSockets()
@@ -71,7 +73,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 		return nil, err
 	}
 	for i, ep := range c.brokers {
-		s, err := newDealer(ep)
+		s, err := newExtDealer(ep)
 		if err != nil {
 			return nil, err
 		}
@@ -135,23 +137,38 @@ func (l *loop) run() {
 			break
 		}
 		for _, p := range polled {
-			if p.Socket == l.wakeIn {
-				l.drainWake()
-				l.handleCommands()
-				continue
-			}
-			l.receive(p.Socket)
+			l.handlePolled(p)
 		}
 		l.fireTimers(time.Now())
 	}
 	l.shutdown()
 }
 
+func (l *loop) handlePolled(p zmq.Polled) {
+	if p.Socket == l.wakeIn {
+		l.drainWake()
+		l.handleCommands()
+		return
+	}
+	if p.Events&zmq.POLLOUT != 0 {
+		l.flush(l.dealerIndex[p.Socket], time.Now())
+	}
+	if p.Events&zmq.POLLIN != 0 {
+		l.receive(p.Socket)
+	}
+}
+
+// rebuildPoller polls every socket for input, and the extension socket of
+// a broker with a backlog for room to send.
 func (l *loop) rebuildPoller() {
 	p := zmq.NewPoller()
 	p.Add(l.wakeIn, zmq.POLLIN)
-	for _, d := range l.dealers {
-		p.Add(d, zmq.POLLIN)
+	for i, d := range l.dealers {
+		events := zmq.POLLIN
+		if l.backlog[i].Len() > 0 {
+			events |= zmq.POLLOUT
+		}
+		p.Add(d, events)
 	}
 	for s := range l.plain.open {
 		p.Add(s, zmq.POLLIN)

@@ -2,6 +2,7 @@ package clients
 
 import (
 	"container/heap"
+	"container/list"
 	"context"
 	"time"
 
@@ -21,13 +22,17 @@ type request struct {
 	flags    mdp.Flags
 	deadline time.Time // ctx's; zero when none
 
-	attempts int       // sends so far
-	broker   int       // broker of the current attempt
-	partials int       // PARTIAL replies seen
-	link     *link     // plain mode: the socket of the current attempt
-	due      time.Time // when event fires
-	event    event
-	index    int // in the timer heap; -1 when not in it
+	attempts int   // sends so far
+	broker   int   // broker of the current attempt
+	partials int   // PARTIAL replies seen
+	link     *link // plain mode: the socket of the current attempt
+	// waiting is r's place in the backlog of broker waitBroker while its
+	// attempt waits for the socket (extension mode); nil otherwise.
+	waiting    *list.Element
+	waitBroker int
+	due        time.Time // when event fires
+	event      event
+	index      int // in the timer heap; -1 when not in it
 }
 
 // event is what happens to a request when its timer fires.

@@ -3,7 +3,7 @@ package clients
 // Stats are a Client's counters since New.
 type Stats struct {
 	Requests  uint64 // logical requests made (each has one UUID)
-	Attempts  uint64 // requests sent, retries included
+	Attempts  uint64 // attempts made, retries included (one waiting for its broker's connection counts)
 	Retries   uint64 // attempts after a request's first
 	Replies   uint64 // FINAL or error replies matched to a pending request
 	Partials  uint64 // PARTIAL replies matched to a pending request

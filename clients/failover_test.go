@@ -1,0 +1,104 @@
+package clients
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// freeEndpoint returns a loopback TCP endpoint that nothing listens on
+// (yet): a broker may be started there later.
+func freeEndpoint(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "tcp://" + addr
+}
+
+// bodyLog records the first body frame of every request a worker got.
+type bodyLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *bodyLog) handle(m *mdp.Message) action {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.got = append(l.got, string(m.Body[0]))
+	return action{final: m.Body}
+}
+
+func (l *bodyLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.got, " ")
+}
+
+// An attempt that went to a broker that was down, and timed out there, is
+// not left queued in the client's socket: when that broker comes up later
+// it never gets the request, which was answered elsewhere long ago (a write
+// would otherwise be applied a second time by another worker).
+func TestDeadBrokerGetsNoStaleAttempts(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+		epA := freeEndpoint(t)
+		b := start(t, "")
+		var atB, atA bodyLog
+		wb := startWorker(t, b.Endpoint(), "counter.write", atB.handle)
+		c := newClient(t, []string{epA, b.Endpoint()}, WithTimeout(200*time.Millisecond), WithRetries(20),
+			WithBackoff(time.Millisecond, 10*time.Millisecond))
+		if _, err := c.Write(testContext(t, 20*time.Second), "counter", []byte("first")); err != nil {
+			t.Fatal(err)
+		}
+		if got := atB.String(); got != "first" {
+			t.Fatalf("B's worker got %q", got)
+		}
+		// A comes up with a worker of its own; B goes away. The next write
+		// goes to B (current), times out, and fails over to A.
+		a := start(t, epA)
+		startWorker(t, epA, "counter.write", atA.handle)
+		wb.Stop()
+		b.Stop()
+		if _, err := c.Write(testContext(t, 20*time.Second), "counter", []byte("second")); err != nil {
+			t.Fatal(err)
+		}
+		if got := atA.String(); got != "second" {
+			t.Fatalf("A's worker got %q: a stale attempt reached it", got)
+		}
+		if n := a.Requests(); n != 1 {
+			t.Fatalf("A got %d requests, want 1", n)
+		}
+	})
+}
+
+// A request made before its broker is up waits, within its attempt, for
+// the connection, and goes out once the broker is there: one attempt, no
+// retry.
+func TestRequestWaitsForBrokerToComeUp(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+		ep := freeEndpoint(t)
+		c := newClient(t, []string{ep}, WithTimeout(time.Minute), WithRetries(0))
+		calls := make([]*Call, 50)
+		for i := range calls {
+			calls[i] = c.Go(testContext(t, time.Minute), "echo", []byte{byte(i)})
+		}
+		waitFor(t, "every request pending", 10*time.Second, func() bool { return c.Stats().Pending == int64(len(calls)) })
+		start(t, ep)
+		startWorker(t, ep, "echo", echo)
+		for i, call := range calls {
+			if reply, err := call.Wait(); err != nil || reply[0][0] != byte(i) {
+				t.Fatalf("call %d: %q, %v", i, reply, err)
+			}
+		}
+		if s := c.Stats(); s.Attempts != uint64(len(calls)) || s.Retries != 0 {
+			t.Fatalf("stats %+v: want one attempt each", s)
+		}
+	})
+}
