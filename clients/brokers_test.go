@@ -93,12 +93,15 @@ func (r *realBroker) Stop() {
 	<-r.done
 }
 
-func (r *realBroker) Requests() int64 {
+func (r *realBroker) Requests() int64 { return int64(r.counters().Requests) }
+
+// counters are the broker's counters now (zero once it has stopped).
+func (r *realBroker) counters() broker.Counters {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	snap, err := r.b.Snapshot(ctx)
 	if err != nil {
-		return -1
+		return broker.Counters{}
 	}
-	return int64(snap.Counters.Requests)
+	return snap.Counters
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,15 +101,22 @@ func testRequestReply(t *testing.T, start startBrokerFunc) {
 }
 
 func TestReadWriteUseStoreServices(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "kv.read", func(m *mdp.Message) action { return action{final: frames("read")} })
-	startWorker(t, b.endpoint, "kv.write", func(m *mdp.Message) action { return action{final: frames("write")} })
-	c := newClient(t, []string{b.endpoint})
+	forEachBroker(t, testReadWriteUseStoreServices)
+}
+
+func testReadWriteUseStoreServices(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	tagged := func(tag string) func(*mdp.Message) action {
+		return func(m *mdp.Message) action { return action{final: append(frames(tag), m.Body...)} }
+	}
+	startWorker(t, b.Endpoint(), "kv.read", tagged("read"))
+	startWorker(t, b.Endpoint(), "kv.write", tagged("write"))
+	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
-	if r, err := c.Read(ctx, "kv", []byte("k")); err != nil || string(r[0]) != "read" {
+	if r, err := c.Read(ctx, "kv", []byte("k")); err != nil || !equalFrames(r, frames("read", "k")) {
 		t.Fatalf("Read: %q, %v", r, err)
 	}
-	if r, err := c.Write(ctx, "kv", []byte("k"), []byte("v")); err != nil || string(r[0]) != "write" {
+	if r, err := c.Write(ctx, "kv", []byte("k"), []byte("v")); err != nil || !equalFrames(r, frames("write", "k", "v")) {
 		t.Fatalf("Write: %q, %v", r, err)
 	}
 }
@@ -248,16 +256,29 @@ func testAllAttemptsTimeOut(t *testing.T, start startBrokerFunc) {
 	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.Requests() == 3 })
 }
 
+// The ctx deadline bounds the whole request, however long the attempt
+// timeout: it ends the request at the deadline, not later.
 func TestContextDeadlineEndsRequest(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(time.Hour))
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	forEachBroker(t, testContextDeadlineEndsRequest)
+}
+
+func testContextDeadlineEndsRequest(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(time.Hour))
+	const deadline = 100 * time.Millisecond
+	begin := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	_, err := c.Request(ctx, "nobody")
-	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+	took := time.Since(begin)
+	// The real broker may say 504 as the deadline passes: also a timeout.
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrExpired) {
 		t.Fatalf("err = %v, want ErrTimeout and DeadlineExceeded", err)
 	}
-	if s := c.Stats(); s.Timeouts != 1 || s.Pending != 0 {
+	if took < deadline-5*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("took %v for a %v deadline", took, deadline)
+	}
+	if s := c.Stats(); s.Attempts != 1 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -372,7 +393,7 @@ func TestDeadlineTravelsToBroker(t *testing.T) {
 
 // The real broker's own error replies, and a worker's.
 func TestRealBrokerErrors(t *testing.T) {
-	b := startRealBroker(t, "", func(cfg *broker.Config) { cfg.QueueLimit = 1 })
+	b := startRealBroker(t, "", func(cfg *broker.Config) { cfg.QueueLimit, cfg.MaxAttempts = 1, 2 })
 	startWorker(t, b.Endpoint(), "fails", func(*mdp.Message) action { return action{status: mdp.StatusInternal} })
 	ctx := testContext(t, 20*time.Second)
 
@@ -387,6 +408,13 @@ func TestRealBrokerErrors(t *testing.T) {
 
 	c := newClient(t, []string{b.Endpoint()}, WithTimeout(10*time.Second), WithRetries(1), WithBackoff(time.Millisecond, time.Millisecond))
 	queued := c.Go(ctx, "absent") // fills the queue of one
+	defer func() {
+		select {
+		case <-queued.Done:
+			t.Fatalf("the queued request ended: %v", queued.Err)
+		default:
+		}
+	}()
 	waitFor(t, "the first request queued", 10*time.Second, func() bool { return b.Requests() >= 3 })
 	if _, err := c.Request(ctx, "absent"); !errors.Is(err, ErrOverloaded) {
 		t.Fatalf("queue full: %v", err)
@@ -394,9 +422,18 @@ func TestRealBrokerErrors(t *testing.T) {
 	if s := c.Stats(); s.Rejected != 1 || s.Retries != 1 {
 		t.Fatalf("stats %+v: want one 503 retried, then returned", s)
 	}
-	select {
-	case <-queued.Done:
-		t.Fatalf("the queued request ended: %v", queued.Err)
-	default:
+
+	// A worker that dies with the request, every time: after MaxAttempts
+	// deliveries the broker gives up with 502.
+	var deliveries atomic.Int64
+	startWorker(t, b.Endpoint(), "crashes", func(*mdp.Message) action {
+		deliveries.Add(1)
+		return action{drop: true}
+	})
+	if _, err := c.Request(ctx, "crashes"); !errors.Is(err, ErrWorkerFailed) {
+		t.Fatalf("crashing worker: %v", err)
+	}
+	if n := deliveries.Load(); n != 2 {
+		t.Fatalf("the worker got the request %d times, want MaxAttempts = 2", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,4 +102,58 @@ func TestRequestWaitsForBrokerToComeUp(t *testing.T) {
 			t.Fatalf("stats %+v: want one attempt each", s)
 		}
 	})
+}
+
+// The connection to the broker breaks while a worker holds the request:
+// the client's socket reconnects and the broker knows it under a new
+// identity. The worker's answer, sent to the old identity, is lost or goes
+// to the new one; either way the client's retry (same UUID, from the new
+// identity) gets the reply, and the worker ran the request once.
+func TestBrokerSeesNewIdentityAfterReconnect(t *testing.T) {
+	for _, when := range []string{"answer before retry", "answer after retry"} {
+		t.Run(when, func(t *testing.T) {
+			forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+				b := start(t, "")
+				proxy := startProxy(t, b.Endpoint())
+				entered, unblock := make(chan struct{}), make(chan struct{})
+				var runs atomic.Int64
+				startWorkerHeartbeat(t, b.Endpoint(), "slow", 2*time.Second, func(m *mdp.Message) action {
+					if runs.Add(1) == 1 {
+						close(entered)
+						<-unblock
+					}
+					return action{final: m.Body}
+				})
+				release := sync.OnceFunc(func() { close(unblock) })
+				t.Cleanup(release) // before the worker's Stop, should the test fail early
+				c := newClient(t, []string{proxy.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(50),
+					WithBackoff(time.Millisecond, 10*time.Millisecond))
+				call := c.Go(testContext(t, 30*time.Second), "slow", []byte("once"))
+				select {
+				case <-entered:
+				case <-time.After(20 * time.Second):
+					t.Fatal("the worker never got the request")
+				}
+				proxy.Cut()
+				if when == "answer after retry" {
+					// The retry reaches the broker through a new connection
+					// while the worker still holds the request.
+					waitFor(t, "a retry at the broker", 20*time.Second, func() bool {
+						return proxy.accepted.Load() >= 2 && b.Requests() >= 2
+					})
+				}
+				release()
+				reply, err := call.Wait()
+				if err != nil || !equalFrames(reply, frames("once")) {
+					t.Fatalf("reply %q, %v", reply, err)
+				}
+				if n := runs.Load(); n != 1 {
+					t.Fatalf("the worker ran the request %d times", n)
+				}
+				if s := c.Stats(); s.Retries == 0 || s.Replies != 1 {
+					t.Fatalf("stats %+v: want a retry", s)
+				}
+			})
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,6 +28,23 @@ type fakeBroker struct {
 	done        chan struct{}
 	requests    atomic.Int64 // client requests received
 	lastTimeout atomic.Int64 // the Timeout of the last one
+
+	mu      sync.Mutex
+	arrived []arrival // every client request, in order
+}
+
+// arrival is a client request as the fake broker saw it.
+type arrival struct {
+	at       time.Time
+	identity string
+	id       uuid.UUID
+	service  string
+}
+
+func (b *fakeBroker) arrivals() []arrival {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]arrival(nil), b.arrived...)
 }
 
 type fbRequest struct {
@@ -151,6 +169,9 @@ func (b *fakeBroker) handle(s *fbState, frames [][]byte) {
 	}
 	switch m.Kind {
 	case mdp.ClientRequest:
+		b.mu.Lock()
+		b.arrived = append(b.arrived, arrival{time.Now(), string(id), m.UUID, m.Service})
+		b.mu.Unlock()
 		b.requests.Add(1)
 		b.lastTimeout.Store(int64(m.Timeout))
 		b.onRequest(s, id, &m)

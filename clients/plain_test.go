@@ -161,3 +161,36 @@ func TestPlainClientsThroughRealBroker(t *testing.T) {
 		})
 	}
 }
+
+// An answered socket is reused; the socket of a cancelled request is not:
+// the broker's late reply to it must not be read as the next request's.
+func TestPlainCancelDropsSocket(t *testing.T) {
+	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+		if string(m.Body[0]) != "hang" {
+			p.reply(id, m, false, m.Body...)
+		}
+	})
+	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(time.Minute))
+	ask := func(what string) {
+		t.Helper()
+		if reply, err := c.Request(testContext(t, 10*time.Second), "svc", []byte(what)); err != nil || !equalFrames(reply, frames(what)) {
+			t.Fatalf("reply %q, %v", reply, err)
+		}
+	}
+	ask("one")
+	ctx, cancel := context.WithCancel(context.Background())
+	call := c.Go(ctx, "svc", []byte("hang"))
+	waitFor(t, "the hanging request at the broker", 10*time.Second, func() bool { return len(p.seen()) == 2 })
+	cancel()
+	if _, err := call.Wait(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want Canceled", err)
+	}
+	ask("two")
+	ids := p.seen()
+	if !bytes.Equal(ids[0], ids[1]) {
+		t.Fatalf("identities %x: the answered socket was not reused", ids)
+	}
+	if bytes.Equal(ids[1], ids[2]) {
+		t.Fatalf("identities %x: the cancelled request's socket was reused", ids)
+	}
+}

@@ -16,35 +16,84 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-// The broker dies with the request in it and comes back on the same
-// endpoint: the client's retries reach the new broker and the request
-// completes within its deadline.
+// The broker dies with the request in it, queued or held by a worker, and
+// comes back on the same endpoint: the client's retries reach the new
+// broker with the request's UUID, and it completes within its deadline.
 func TestBrokerRestartMidRequest(t *testing.T) {
-	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
-		b1 := start(t, "")
-		ep := b1.Endpoint()
-		c := newClient(t, []string{ep}, WithTimeout(100*time.Millisecond), WithRetries(1000), WithBackoff(5*time.Millisecond, 50*time.Millisecond))
-		ctx := testContext(t, 20*time.Second)
-		call := c.Go(ctx, "echo", []byte("survives"))
-		waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.Requests() >= 1 })
-		b1.Stop()
+	for _, where := range []string{"queued", "at a worker"} {
+		t.Run(where, func(t *testing.T) {
+			forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
+				testBrokerRestartMidRequest(t, start, where == "at a worker")
+			})
+		})
+	}
+}
 
-		b2 := start(t, ep)
-		startWorker(t, ep, "echo", echo)
-		reply, err := call.Wait()
-		if err != nil || !equalFrames(reply, frames("survives")) {
-			t.Fatalf("reply %q, %v", reply, err)
+func testBrokerRestartMidRequest(t *testing.T, start startBrokerFunc, atWorker bool) {
+	b1 := start(t, "")
+	ep := b1.Endpoint()
+	var mu sync.Mutex
+	var seen []uuid.UUID // the request's UUID at every delivery to a worker
+	entered, unblock := make(chan struct{}), make(chan struct{})
+	handle := func(m *mdp.Message) action {
+		mu.Lock()
+		seen = append(seen, m.UUID)
+		first := len(seen) == 1
+		mu.Unlock()
+		if first && atWorker {
+			close(entered)
+			<-unblock // the broker dies meanwhile
 		}
-		if dl, _ := ctx.Deadline(); time.Now().After(dl) {
-			t.Fatal("completed after its deadline")
+		return action{final: m.Body}
+	}
+	release := sync.OnceFunc(func() { close(unblock) })
+	if atWorker {
+		startWorkerHeartbeat(t, ep, "echo", 2*time.Second, handle)
+		t.Cleanup(release) // before the worker's Stop, should the test fail early
+	}
+	c := newClient(t, []string{ep}, WithTimeout(100*time.Millisecond), WithRetries(1000), WithBackoff(5*time.Millisecond, 50*time.Millisecond))
+	const within = 20 * time.Second
+	begin := time.Now()
+	call := c.Go(testContext(t, within), "echo", []byte("survives"))
+	if atWorker {
+		select {
+		case <-entered:
+		case <-time.After(within):
+			t.Fatal("the worker never got the request")
 		}
-		if s := c.Stats(); s.Retries == 0 || s.Replies != 1 {
-			t.Fatalf("stats %+v: want retries", s)
+	} else {
+		waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.Requests() >= 1 })
+	}
+	b1.Stop()
+	if atWorker {
+		release() // its answer goes nowhere: that broker is gone
+	}
+
+	b2 := start(t, ep)
+	startWorker(t, ep, "echo", handle)
+	reply, err := call.Wait()
+	if err != nil || !equalFrames(reply, frames("survives")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	if took := time.Since(begin); took > within {
+		t.Fatalf("completed after %v, past its deadline", took)
+	}
+	if s := c.Stats(); s.Retries == 0 || s.Replies != 1 || s.Requests != 1 {
+		t.Fatalf("stats %+v: want retries of one request", s)
+	}
+	if b2.Requests() < 1 {
+		t.Fatal("the second broker saw no request")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) == 0 || atWorker && len(seen) < 2 {
+		t.Fatalf("%d deliveries to a worker", len(seen))
+	}
+	for _, id := range seen {
+		if id != seen[0] {
+			t.Fatalf("deliveries carried UUIDs %v: want one", seen)
 		}
-		if b2.Requests() < 1 {
-			t.Fatal("the second broker saw no request")
-		}
-	})
+	}
 }
 
 // Two brokers, each with a worker that names its broker. When one stops,
@@ -75,8 +124,12 @@ func TestFailoverAndBack(t *testing.T) {
 		if got := who(); got != "B" {
 			t.Fatalf("after A stopped: served by %s, want B", got)
 		}
+		retries := c.Stats().Retries
 		if got := who(); got != "B" {
 			t.Fatalf("B is now current: served by %s, want B", got)
+		}
+		if r := c.Stats().Retries; r != retries {
+			t.Fatalf("%d retries: the request after the failover did not go straight to B", r-retries)
 		}
 		start(t, a.Endpoint())
 		startWorker(t, a.Endpoint(), "who", named("A"))

@@ -30,6 +30,7 @@ type testWorker struct {
 	// beforeLeave, when set, runs after a dropped request before the
 	// worker leaves; tests use it to wait for the client's retry.
 	beforeLeave func()
+	heartbeat   time.Duration // declared to the broker, and sent at
 
 	stop chan struct{}
 	done chan struct{}
@@ -39,7 +40,15 @@ const workerHeartbeat = 100 * time.Millisecond
 
 func startWorker(t testing.TB, endpoint, service string, handle func(m *mdp.Message) action) *testWorker {
 	t.Helper()
-	w := &testWorker{t: t, endpoint: endpoint, service: service, handle: handle,
+	return startWorkerHeartbeat(t, endpoint, service, workerHeartbeat, handle)
+}
+
+// startWorkerHeartbeat starts a worker with its own heartbeat interval: a
+// handler that blocks for longer than the broker's liveness (three
+// intervals) would get its worker expired.
+func startWorkerHeartbeat(t testing.TB, endpoint, service string, heartbeat time.Duration, handle func(m *mdp.Message) action) *testWorker {
+	t.Helper()
+	w := &testWorker{t: t, endpoint: endpoint, service: service, handle: handle, heartbeat: heartbeat,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run()
 	t.Cleanup(w.Stop)
@@ -62,7 +71,7 @@ func (w *testWorker) connect() *zmq.Socket {
 		return nil
 	}
 	w.send(s, &mdp.Message{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: w.service,
-		Tier: 1, Capacity: 1, Heartbeat: workerHeartbeat})
+		Tier: 1, Capacity: 1, Heartbeat: w.heartbeat})
 	return s
 }
 
@@ -88,7 +97,7 @@ func (w *testWorker) run() {
 			return
 		default:
 		}
-		if time.Since(lastSent) >= workerHeartbeat {
+		if time.Since(lastSent) >= w.heartbeat {
 			w.send(s, &mdp.Message{Version: mdp.V02, Kind: mdp.WorkerHeartbeat})
 			lastSent = time.Now()
 		}
