@@ -42,6 +42,11 @@ type config struct {
 	json     bool
 }
 
+// attemptTimeout shares the whole call's time among its attempts.
+func (c config) attemptTimeout() time.Duration {
+	return c.timeout / time.Duration(c.retries+1)
+}
+
 type brokerList []string
 
 func (b *brokerList) String() string     { return strings.Join(*b, ",") }
@@ -55,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := []clients.Option{
 		clients.WithRetries(cfg.retries),
-		clients.WithTimeout(cfg.timeout / time.Duration(cfg.retries+1)),
+		clients.WithTimeout(cfg.attemptTimeout()),
 	}
 	if cfg.failFast {
 		opts = append(opts, clients.WithFailFast())
@@ -131,6 +136,8 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 		return bad("--timeout must be positive")
 	case cfg.retries < 0:
 		return bad("--retries must not be negative")
+	case cfg.attemptTimeout() < time.Millisecond:
+		return bad(fmt.Sprintf("--timeout %v over %d attempts leaves less than 1ms for each", cfg.timeout, cfg.retries+1))
 	case cmd == "call" && len(rest) == 0:
 		return bad("call needs a SERVICE")
 	case cmd == "service" && len(rest) != 1:

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 )
 
 func TestMain(m *testing.M) {
@@ -131,6 +134,7 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		{"bad flag", []string{"--nope", "call", "echo"}, exitUsage, "", "not defined"},
 		{"bad retries", []string{b, "--retries=-1", "call", "echo"}, exitUsage, "", "retries"},
 		{"bad timeout", []string{b, "--timeout=0s", "call", "echo"}, exitUsage, "", "timeout"},
+		{"attempts too short", []string{b, "--timeout=10ms", "--retries=20", "call", "echo"}, exitUsage, "", "less than 1ms"},
 		{"bad broker", []string{"--broker=nonsense", "call", "echo"}, exitUsage, "", "nonsense"},
 		{"help", []string{"-h"}, exitOK, "", "exit codes"},
 	}
@@ -171,8 +175,9 @@ func TestJSONErrorIsValidJSON(t *testing.T) {
 	}
 }
 
-// mdcli against the real broker, which has no workers: the service list is
-// empty, nothing exists, a fail-fast call is 404 and a queued one times out.
+// mdcli against the real broker and workers made with the workers SDK:
+// "echo" echoes, "fails" answers 500 with a text. The exit codes tell
+// success, an error reply and a timeout apart.
 func TestAgainstRealBroker(t *testing.T) {
 	cfg := broker.DefaultConfig()
 	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
@@ -183,17 +188,23 @@ func TestAgainstRealBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		br.Run(ctx)
-	}()
+	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		wg.Wait()
 	})
-	b := "--broker=" + br.Endpoints()[0]
-	cases := []struct {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := br.Run(ctx); err != nil {
+			t.Errorf("broker: %v", err)
+		}
+	}()
+	ep := br.Endpoints()[0]
+	b := "--broker=" + ep
+
+	// No workers yet.
+	for _, tc := range []struct {
 		args   []string
 		code   int
 		stdout string
@@ -202,11 +213,58 @@ func TestAgainstRealBroker(t *testing.T) {
 		{[]string{b, "service", "echo"}, exitServiceError, "echo: not found\n"},
 		{[]string{b, "--fail-fast", "call", "echo"}, exitServiceError, ""},
 		{[]string{b, "--timeout=300ms", "call", "echo"}, exitTimeout, ""},
-	}
-	for _, tc := range cases {
+	} {
 		code, stdout, stderr := mdcli(t, tc.args...)
 		if code != tc.code || tc.stdout != "" && stdout != tc.stdout {
 			t.Fatalf("mdcli %q: exit %d, stdout %q, stderr %q; want %d, %q", tc.args, code, stdout, stderr, tc.code, tc.stdout)
 		}
+	}
+
+	serve := func(service string, h workers.HandlerFunc) {
+		w, err := workers.New(ep, service, workers.WithLogger(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(ctx, h); err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("worker %s: %v", service, err)
+			}
+		}()
+	}
+	serve("echo", func(_ context.Context, req *workers.Request) ([][]byte, error) { return req.Body, nil })
+	serve("fails", func(context.Context, *workers.Request) ([][]byte, error) {
+		return nil, workers.Errorf(500, "disk on fire")
+	})
+	for _, name := range []string{"echo", "fails"} {
+		deadline := time.Now().Add(20 * time.Second)
+		for code, _, _ := mdcli(t, b, "service", name); code != exitOK; code, _, _ = mdcli(t, b, "service", name) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never registered", name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		stdout   string
+		stderrIn string
+	}{
+		{[]string{b, "call", "echo", "a", "b"}, exitOK, "a\nb\n", ""},
+		{[]string{b, "--json", "call", "echo", "a"}, exitOK, `{"service":"echo","encoding":"utf-8","frames":["a"]}` + "\n", ""},
+		{[]string{b, "call", "fails"}, exitServiceError, "", "500"},
+		{[]string{b, "--json", "call", "fails"}, exitServiceError, "", "disk on fire"},
+		{[]string{b, "--timeout=300ms", "call", "nobody"}, exitTimeout, "", "timed out"},
+	} {
+		code, stdout, stderr := mdcli(t, tc.args...)
+		if code != tc.code || tc.stdout != "" && stdout != tc.stdout || !strings.Contains(stderr, tc.stderrIn) {
+			t.Fatalf("mdcli %q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, stdout, stderr, tc.code, tc.stdout, tc.stderrIn)
+		}
+	}
+	code, stdout, _ := mdcli(t, b, "services")
+	if code != exitOK || !strings.Contains(stdout, "echo ") || !strings.Contains(stdout, "fails ") {
+		t.Fatalf("services: exit %d, %q", code, stdout)
 	}
 }
