@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -95,5 +96,77 @@ func TestConcurrencyPlainConnections(t *testing.T) {
 	}
 	if p := peak.Load(); p != k {
 		t.Fatalf("%d handlers ran at once, want %d", p, k)
+	}
+}
+
+// A broker that ignores the declared capacity gets 503 for a request beyond
+// what the worker can run and hold, instead of an ever-growing queue; the
+// held ones run when a slot frees.
+func TestOverCapacityRefused(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	started := make(chan struct{}, 2)
+	release := make(chan struct{})
+	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		started <- struct{}{}
+		awaitRelease(ctx, release)
+		return req.Body, nil
+	}))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	running, held, extra := uuid.New(), uuid.New(), uuid.New()
+	b.send(ready.id, xrequest("c", running, 0, "running"))
+	receive(t, started, "the first handler to start")
+	b.send(ready.id, xrequest("c", held, 0, "held"))
+	b.send(ready.id, xrequest("c", extra, 0, "extra"))
+	if got := b.wait(1, "503", finalFor(extra)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusOverloaded {
+		t.Fatalf("request beyond capacity: %v %d %q", got.Kind, got.Status, got.Text)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d handlers started with capacity 1", n)
+	}
+	close(release)
+	for _, id := range []uuid.UUID{running, held} {
+		if got := b.wait(1, "FINAL", finalFor(id)).msg; got.Kind != mdp.WorkerFinal {
+			t.Fatalf("held request: %v %d", got.Kind, got.Status)
+		}
+	}
+}
+
+// Requests held (not started) on a connection that is lost are dropped, as
+// the broker gives them to another worker, and do not take the places of
+// the new connection's requests.
+func TestHeldRequestsOfLostConnectionDropped(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var served sync.Map
+	started := make(chan struct{}, 3)
+	release := make(chan struct{})
+	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		served.Store(string(req.Body[0]), true)
+		started <- struct{}{}
+		awaitRelease(ctx, release)
+		return req.Body, nil
+	}))
+	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	b.send(first.id, xrequest("c", uuid.New(), 0, "running"))
+	receive(t, started, "the first handler to start")
+	stale := uuid.New()
+	b.send(first.id, xrequest("c", stale, 0, "held on the lost connection"))
+	marker := uuid.New() // answered at once with 503: proves the held one was taken
+	b.send(first.id, xrequest("c", marker, 0, "marker"))
+	b.wait(1, "503 for the marker", finalFor(marker))
+	b.send(first.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
+	fresh := uuid.New()
+	b.send(second.id, xrequest("c", fresh, 0, "fresh"))
+	close(release)
+	if got := b.wait(1, "FINAL", finalFor(fresh)); got.msg.Kind != mdp.WorkerFinal || got.id != second.id {
+		t.Fatalf("request on the new connection: %v %d from %q", got.msg.Kind, got.msg.Status, got.id)
+	}
+	if _, ok := served.Load("held on the lost connection"); ok {
+		t.Fatal("a request held on the lost connection ran")
+	}
+	if n := len(b.messages(finalFor(stale))); n != 0 {
+		t.Fatalf("%d replies for a request of the lost connection", n)
 	}
 }

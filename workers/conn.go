@@ -43,8 +43,12 @@ type conn struct {
 	lastSend time.Time
 	lastRecv time.Time
 	lost     bool // the broker sent DISCONNECT
+	broken   bool // a send failed
 	draining bool
+	bye      bool // DISCONNECT sent (or queued) on this socket
 	backoff  backoff
+	sendq    []outgoing // messages waiting for room, oldest first
+	pollOut  bool       // the poller watches the socket for POLLOUT
 
 	hctx      context.Context // parent of the handlers' contexts
 	hcancel   context.CancelFunc
@@ -139,7 +143,8 @@ func (c *conn) connect() error {
 	}
 	c.sock = sock
 	c.epoch++
-	c.lost = false
+	c.lost, c.broken, c.bye = false, false, false
+	c.dropStale()
 	c.rebuildPoller()
 	now := time.Now()
 	c.lastRecv = now
@@ -161,11 +166,13 @@ func (c *conn) closeSocket() {
 	}
 	c.sock.Close()
 	c.sock = nil
+	c.sendq = nil // for a lost connection: the broker re-dispatches
 	c.rebuildPoller()
 }
 
 func (c *conn) rebuildPoller() {
 	c.poller = zmq.NewPoller()
+	c.pollOut = false
 	c.poller.Add(c.waker.rx, zmq.POLLIN)
 	if c.sock != nil {
 		c.poller.Add(c.sock, zmq.POLLIN)
@@ -181,7 +188,9 @@ func (c *conn) serve() bool {
 	for {
 		if c.w.isForced() {
 			c.abandonHandlers()
-			c.sendCommand(mdp.WorkerDisconnect)
+			if !c.bye {
+				c.sendCommand(mdp.WorkerDisconnect)
+			}
 			return false
 		}
 		if c.w.isStopping() && !c.draining {
@@ -192,20 +201,30 @@ func (c *conn) serve() bool {
 			c.log.Info("draining", zap.Int("in_flight", c.running+len(c.pending)))
 		}
 		if c.draining && c.running == 0 && len(c.pending) == 0 {
-			c.sendCommand(mdp.WorkerDisconnect)
-			return false
+			if !c.bye {
+				c.sendCommand(mdp.WorkerDisconnect)
+				c.bye = true
+			}
+			if len(c.sendq) == 0 {
+				return false // the rest is libzmq's, within the linger
+			}
 		}
 		now := time.Now()
 		if now.Sub(c.lastRecv) >= expiry {
 			c.log.Warn("broker silent, reconnecting", zap.Duration("silence", now.Sub(c.lastRecv)))
 			return true
 		}
-		if now.Sub(c.lastSend) >= hb {
+		// A heartbeat behind queued messages would say nothing new: the
+		// broker hears from us as soon as it reads them.
+		if len(c.sendq) == 0 && now.Sub(c.lastSend) >= hb {
 			c.sendCommand(mdp.WorkerHeartbeat)
 		}
 		now = time.Now()
-		timeout := min(c.lastSend.Add(hb).Sub(now), c.lastRecv.Add(expiry).Sub(now))
-		if !c.poll(timeout) {
+		timeout := c.lastRecv.Add(expiry).Sub(now)
+		if len(c.sendq) == 0 {
+			timeout = min(timeout, c.lastSend.Add(hb).Sub(now))
+		}
+		if !c.poll(timeout) || c.broken {
 			return true
 		}
 		if c.lost {
@@ -244,11 +263,14 @@ func (c *conn) poll(timeout time.Duration) bool {
 	for _, p := range polled {
 		if p.Socket == c.waker.rx {
 			c.waker.drain()
-		} else if p.Socket == c.sock {
+		} else if p.Socket == c.sock && p.Events&zmq.POLLIN != 0 {
 			if !c.recvAll() {
 				return false
 			}
 		}
+	}
+	if c.sock != nil && !c.broken {
+		c.flush()
 	}
 	c.drainOut()
 	return true

@@ -2,10 +2,8 @@ package workers
 
 import (
 	"context"
-	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/mdp"
@@ -45,6 +43,12 @@ func (c *conn) handleMessage(frames [][]byte) {
 // to the same request already in flight, or starts (or queues) its handler.
 func (c *conn) accept(m *mdp.Message, now time.Time) {
 	j := &job{c: c, ext: m.Ext, address: m.Address, epoch: c.epoch}
+	if c.bye {
+		// We have said DISCONNECT (it waits behind other messages): the
+		// broker hands this request to another worker once it reads it.
+		c.log.Warn("request after DISCONNECT dropped")
+		return
+	}
 	if m.Ext {
 		j.id = m.UUID
 		j.dedup = m.Flags&mdp.FlagClientUUID != 0
@@ -72,11 +76,35 @@ func (c *conn) accept(m *mdp.Message, now time.Time) {
 	if m.Ext && m.Timeout > 0 {
 		j.req.Deadline = now.Add(m.Timeout)
 	}
-	if c.running < c.capacity {
+	switch {
+	case c.running < c.capacity:
 		c.start(j)
-	} else {
+	case len(c.pending) < c.capacity:
 		c.pending = append(c.pending, j)
+	default:
+		// A broker that honours our capacity sends at most capacity
+		// requests per connection, and the pending ones of lost connections
+		// are dropped: more would grow without bound.
+		c.forget(j)
+		c.log.Warn("more requests than the capacity declared, refused", zap.Int("capacity", c.capacity))
+		c.sendFinal(j, Reply{Err: Errorf(mdp.StatusOverloaded, "worker over capacity")})
 	}
+}
+
+// dropStale forgets the requests of lost connections that have not
+// started: the broker has handed them to another worker, and they would
+// take the slots of the new connection's requests.
+func (c *conn) dropStale() {
+	kept := c.pending[:0]
+	for _, j := range c.pending {
+		if j.epoch == c.epoch {
+			kept = append(kept, j)
+		} else {
+			c.forget(j)
+		}
+	}
+	clear(c.pending[len(kept):])
+	c.pending = kept
 }
 
 func (c *conn) start(j *job) {
@@ -111,9 +139,11 @@ func (c *conn) forget(j *job) {
 	}
 }
 
-// drainOut handles every reply the handlers have handed over so far.
+// drainOut handles the replies the handlers have handed over so far, and
+// stops taking them while messages wait for room on the socket (they then
+// wait in out, and handlers block: backpressure).
 func (c *conn) drainOut() {
-	for {
+	for len(c.sendq) == 0 {
 		select {
 		case o := <-c.out:
 			c.handleOut(o)
@@ -166,34 +196,6 @@ func (c *conn) sendFinal(j *job, r Reply) {
 
 func (c *conn) sendCommand(k mdp.Kind) {
 	c.send(&mdp.Message{Version: c.version, Kind: k, Ext: k == mdp.WorkerDrain})
-}
-
-// send puts a message on the socket without ever blocking: when the
-// socket's queue to the broker is full, the message is dropped and logged.
-func (c *conn) send(m *mdp.Message) {
-	if c.sock == nil {
-		return
-	}
-	frames, err := m.AppendFrames(make([][]byte, 0, 8+len(m.Body)))
-	if err != nil {
-		c.log.Error("cannot encode message", zap.Stringer("kind", m.Kind), zap.Error(err))
-		return
-	}
-	for i, f := range frames {
-		flags := zmq.DONTWAIT
-		if i < len(frames)-1 {
-			flags |= zmq.SNDMORE
-		}
-		if _, err := c.sock.SendBytes(f, flags); err != nil {
-			if zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN) {
-				c.log.Warn("send queue to the broker full, message dropped", zap.Stringer("kind", m.Kind))
-			} else {
-				c.log.Error("send failed", zap.Stringer("kind", m.Kind), zap.Error(err))
-			}
-			return
-		}
-	}
-	c.lastSend = time.Now()
 }
 
 // abandonHandlers cancels every handler's context when the drain deadline

@@ -45,14 +45,18 @@
 // received on a lost connection are not sent (the broker has handed those
 // requests to another worker); a re-delivery of one still running here,
 // when its client chose the UUID, is attached to it rather than run twice,
-// and the reply goes to the latest delivery. Messages dropped (malformed,
-// for a lost connection, or a full send queue) are logged.
+// and the reply goes to the latest delivery. A broker that reads slowly
+// loses no reply: messages wait, in order, until its socket has room, and
+// meanwhile Request.Partial and the handlers' returns wait too
+// (backpressure). Messages dropped (malformed, for a lost connection, or
+// beyond the bounds below) are logged.
 //
 // # De-duplication
 //
 // When the client chose the request UUID (Request.ClientUUID, extension
-// only), a request answered recently is answered again from a bounded
-// in-memory cache (WithDedupCache) without running the handler, and a
+// only), a request answered recently is answered again from an in-memory
+// cache bounded in replies and age (WithDedupCache; with
+// WithMaxMessageSize also in bytes) without running the handler, and a
 // request already pending or running in this worker is not started again.
 // Successful and 4xx replies are cached; 5xx replies are not, so a retry
 // runs again. WithDeduper adds a durable store consulted after the cache.
@@ -64,9 +68,12 @@
 // one connection whose capacity the broker honours, with a plain protocol on
 // k connections. The bound holds across reconnects: handlers of a lost
 // connection still count, and a request that finds all k slots busy (which
-// only happens after a reconnect) waits for one. Cancelling Run's context, or calling Shutdown, drains: the
-// worker sends XDRAIN (extension) so the broker sends nothing more, waits
-// for the requests in flight, sends DISCONNECT and closes. A plain MDP
+// only happens after a reconnect) waits for one; a request beyond k
+// waiting (a broker ignoring our capacity) gets 503 at once.
+//
+// Cancelling Run's context, or calling Shutdown, drains: the worker sends
+// XDRAIN (extension) so the broker sends nothing more, waits for the
+// requests in flight, sends DISCONNECT and closes. A plain MDP
 // broker has no drain command, so it may still hand the worker a request in
 // the moment between its last reply and its DISCONNECT; a majordomo broker
 // re-queues such a request. Run returns after every goroutine it started

@@ -16,6 +16,9 @@ var (
 	ErrStreamingUnsupported = errors.New("workers: MDP/0.1 cannot stream partial replies")
 	// ErrReplied: Request.Partial after the handler has returned.
 	ErrReplied = errors.New("workers: request already answered")
+	// ErrTooLarge: Request.Partial with a body larger than
+	// WithMaxMessageSize allows.
+	ErrTooLarge = errors.New("workers: message larger than the maximum size")
 	// ErrDrainTimeout: Run stopped with handlers still running when the drain
 	// deadline passed; their contexts were cancelled and their replies lost.
 	ErrDrainTimeout = errors.New("workers: drain deadline passed with requests in flight")

@@ -47,10 +47,12 @@ type Request struct {
 }
 
 // Partial sends a PARTIAL reply with the given body frames ahead of the
-// FINAL one. Partials reach the client in the order sent. It fails with
-// ErrStreamingUnsupported under MDP/0.1, with ErrReplied once the handler
-// has returned, and with the context's error when the request's context is
-// done. Partials are not stored for de-duplication: a repeated request
+// FINAL one. Partials reach the client in the order sent; when the broker
+// reads more slowly than the handler streams, Partial waits for room
+// rather than dropping anything. It fails with ErrStreamingUnsupported
+// under MDP/0.1, with ErrTooLarge when the body exceeds WithMaxMessageSize,
+// with ErrReplied once the handler has returned, and with the context's
+// error when the request's context is done. Partials are not stored for de-duplication: a repeated request
 // answered from the cache gets the FINAL reply only.
 func (r *Request) Partial(body ...[]byte) error {
 	return r.job.partial(body)

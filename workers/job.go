@@ -51,7 +51,7 @@ func (j *job) partial(body [][]byte) error {
 		return err
 	}
 	if max := c.cfg.maxMessageSize; max > 0 && bodySize(body) > max {
-		return fmt.Errorf("workers: partial reply of %d bytes exceeds the maximum message size %d", bodySize(body), max)
+		return fmt.Errorf("%w: partial reply of %d bytes, maximum %d", ErrTooLarge, bodySize(body), max)
 	}
 	select {
 	case c.out <- outMsg{job: j, body: body}:
