@@ -29,10 +29,11 @@ type fakeBroker struct {
 	quit  chan struct{}
 	done  chan struct{}
 
-	mu     sync.Mutex
-	log    []brokerMsg
-	silent bool
-	refuse bool // answer every READY with DISCONNECT
+	mu       sync.Mutex
+	log      []brokerMsg
+	lastSent map[string]time.Time // by worker identity: when the broker last sent it anything
+	silent   bool
+	refuse   bool // answer every READY with DISCONNECT
 }
 
 type brokerMsg struct {
@@ -74,7 +75,7 @@ func startFakeBroker(t *testing.T, endpoint string, hb time.Duration, route bool
 		t.Fatal(err)
 	}
 	b := &fakeBroker{t: t, ep: ep, hb: hb, route: route, cmds: make(chan func(*zmq.Socket), 64),
-		quit: make(chan struct{}), done: make(chan struct{})}
+		quit: make(chan struct{}), done: make(chan struct{}), lastSent: map[string]time.Time{}}
 	go b.loop(sock)
 	t.Cleanup(b.stop)
 	return b
@@ -108,6 +109,7 @@ func (b *fakeBroker) loop(sock *zmq.Socket) {
 			b.t.Errorf("fake broker: encode %v: %v", m.Kind, err)
 			return
 		}
+		b.sent(id) // before the send: a lower bound on when the worker got it
 		if _, err := sock.SendMessage(frames); err != nil {
 			b.t.Errorf("fake broker: send: %v", err)
 		}
@@ -233,12 +235,26 @@ func (b *fakeBroker) send(id string, m mdp.Message) {
 	}
 	sent := make(chan error, 1)
 	b.cmds <- func(s *zmq.Socket) {
+		b.sent(id)
 		_, err := s.SendMessage(frames)
 		sent <- err
 	}
 	if err := <-sent; err != nil {
 		b.t.Fatalf("send: %v", err)
 	}
+}
+
+func (b *fakeBroker) sent(id string) {
+	b.mu.Lock()
+	b.lastSent[id] = time.Now()
+	b.mu.Unlock()
+}
+
+// lastSentTo is when the broker last sent anything to the identity id.
+func (b *fakeBroker) lastSentTo(id string) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lastSent[id]
 }
 
 // messages returns the logged messages that match pred, in order.

@@ -2,6 +2,8 @@ package workers
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -192,5 +194,98 @@ func TestDedupAcrossReconnect(t *testing.T) {
 	}
 	if n := len(b.messages(finalFor(id))); n != 1 {
 		t.Fatalf("%d replies to one request", n)
+	}
+}
+
+// WithDedupCache's size is the worker's: with room for one reply, a retry
+// of an older request runs the handler again, a retry of the newest does
+// not.
+func TestDedupCacheSizeOption(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		return req.Body, nil
+	}), WithDedupCache(1, time.Minute))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	older, newer := uuid.New(), uuid.New()
+	for i, id := range []uuid.UUID{older, newer, newer, older} {
+		n := len(b.messages(finalFor(id)))
+		b.send(ready.id, xrequest("c", id, mdp.FlagClientUUID, "x"))
+		b.wait(n+1, fmt.Sprintf("FINAL %d", i), finalFor(id))
+	}
+	// older, newer: run; newer again: cached; older again: evicted, runs.
+	if n := calls.Load(); n != 3 {
+		t.Fatalf("handler ran %d times, want 3", n)
+	}
+}
+
+// sqlLikeStore is a service's own store in which a handler writes its
+// effect and the request UUID in one step, as it would in one database
+// transaction; its Deduper reads the UUIDs back and stores nothing itself.
+type sqlLikeStore struct {
+	mu      sync.Mutex
+	balance int
+	applied map[uuid.UUID]Reply
+}
+
+func (s *sqlLikeStore) deposit(id uuid.UUID, amount int) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.balance += amount
+	body := [][]byte{[]byte(strconv.Itoa(s.balance))}
+	s.applied[id] = Reply{Body: body} // same "transaction" as the write
+	return body
+}
+
+func (s *sqlLikeStore) Seen(_ context.Context, id uuid.UUID) (Reply, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.applied[id]
+	return r, ok, nil
+}
+
+func (s *sqlLikeStore) Store(context.Context, uuid.UUID, Reply) error { return nil }
+
+// The durable hook across a worker restart: a deposit applied by one
+// worker and retried (same client UUID) to a new worker process (empty
+// in-memory cache) is answered from the service's store with the original
+// reply, and the money is not deposited twice.
+func TestDeduperAcrossWorkerRestart(t *testing.T) {
+	store := &sqlLikeStore{applied: map[uuid.UUID]Reply{}}
+	var calls atomic.Int32
+	h := HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		amount, err := strconv.Atoi(string(req.Body[0]))
+		if err != nil {
+			return nil, Errorf(mdp.StatusBadRequest, "amount %q", req.Body[0])
+		}
+		return store.deposit(req.UUID, amount), nil
+	})
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	id := uuid.New()
+
+	first := startWorker(t, b.ep, "bank", h, WithDeduper(store))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	b.send(ready.id, xrequest("c", id, mdp.FlagClientUUID, "100"))
+	if got := b.wait(1, "FINAL", finalFor(id)); !bodyIs(got.msg.Body, "100") {
+		t.Fatalf("deposit answered %q", got.msg.Body)
+	}
+	first.cancel()
+	if err := first.wait(t); err != nil {
+		t.Fatalf("first worker: %v", err)
+	}
+
+	startWorker(t, b.ep, "bank", h, WithDeduper(store))
+	again := b.wait(2, "XREADY of the new worker", isKind(mdp.WorkerReady))
+	b.send(again.id, xrequest("c", id, mdp.FlagClientUUID, "100"))
+	if got := b.wait(2, "FINAL to the retry", finalFor(id)); got.id != again.id || !bodyIs(got.msg.Body, "100") {
+		t.Fatalf("retry answered %q by %q", got.msg.Body, got.id)
+	}
+	store.mu.Lock()
+	bal := store.balance
+	store.mu.Unlock()
+	if n := calls.Load(); n != 1 || bal != 100 {
+		t.Fatalf("handler ran %d times, balance %d; want 1, 100", n, bal)
 	}
 }

@@ -67,3 +67,25 @@ func TestBackoff(t *testing.T) {
 		t.Fatalf("after reset %v, want at most 10ms", d)
 	}
 }
+
+// The jitter: delays of one step are spread over its upper half, not one
+// value (many workers cut off by one broker restart must not reconnect in
+// lockstep), and the cap holds.
+func TestBackoffJitter(t *testing.T) {
+	b := newBackoff(80*time.Millisecond, 80*time.Millisecond)
+	seen := map[time.Duration]bool{}
+	lo, hi := time.Hour, time.Duration(0)
+	for range 200 {
+		d := b.delay()
+		if d < 40*time.Millisecond || d > 80*time.Millisecond {
+			t.Fatalf("delay %v outside [40ms, 80ms]", d)
+		}
+		seen[d] = true
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	// 200 uniform draws over 40 ms: the chance that they all fall within
+	// 20 ms of each other is below 2^-190.
+	if len(seen) < 2 || hi-lo < 20*time.Millisecond {
+		t.Fatalf("200 delays span only %v..%v (%d distinct values)", lo, hi, len(seen))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,13 +23,16 @@ type realBroker struct {
 	stop func()
 }
 
-func startBroker(t *testing.T, endpoint string) *realBroker {
+func startBroker(t *testing.T, endpoint string, tune ...func(*broker.Config)) *realBroker {
 	t.Helper()
 	cfg := broker.DefaultConfig()
 	cfg.Endpoints = []string{endpoint}
 	cfg.HeartbeatInterval = testHB
 	cfg.HeartbeatLiveness = testBrokerLiveness
 	cfg.Logger = zaptest.NewLogger(t)
+	for _, f := range tune {
+		f(&cfg)
+	}
 	var b *broker.Broker
 	// The port of a broker just stopped may take a moment to be free.
 	waitFor(t, "broker on "+endpoint, func() bool {
@@ -182,6 +186,53 @@ func TestOurBrokerRestart(t *testing.T) {
 	}
 }
 
+// Our broker stopped and restarted mid-request: the handler is still
+// running when the broker goes, the client retries under the same UUID
+// through the new broker, which re-delivers the request to the worker's
+// new registration; the worker attaches it to the handler already running
+// instead of starting it again, and the one reply reaches the client.
+func TestOurBrokerRestartMidRequest(t *testing.T) {
+	shortDrain := func(c *broker.Config) { c.DrainTimeout = 50 * time.Millisecond }
+	rb := startBroker(t, "tcp://127.0.0.1:*", shortDrain)
+	var calls atomic.Int32
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	startWorker(t, rb.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		calls.Add(1)
+		started <- struct{}{}
+		awaitRelease(ctx, release)
+		return req.Body, nil
+	}))
+	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	c, err := clients.New([]string{rb.ep}, clients.WithTimeout(300*time.Millisecond), clients.WithRetries(50),
+		clients.WithBackoff(10*time.Millisecond, 100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	call := c.Go(ctx, "svc", []byte("survives"))
+	receive(t, started, "the handler to start")
+
+	rb.stop()
+	rb2 := startBroker(t, rb.ep, shortDrain)
+	waitFor(t, "the retry to reach the worker through the new broker", func() bool {
+		snap, err := rb2.b.Snapshot(context.Background())
+		return err == nil && snap.InFlight == 1
+	})
+	close(release)
+	if reply, err := call.Wait(); err != nil || !bodyIs(reply, "survives") {
+		t.Fatalf("request across the restart: %q, %v", reply, err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times, want once", n)
+	}
+	if c := rb2.counters(t); c.WorkersRegistered != 1 || c.StaleReplies != 0 {
+		t.Fatalf("new broker: registered %d, stale replies %d; want 1, 0", c.WorkersRegistered, c.StaleReplies)
+	}
+}
+
 // K requests run at once on one registered worker of capacity K.
 func TestOurBrokerConcurrency(t *testing.T) {
 	const k = 4
@@ -235,5 +286,84 @@ func TestOurBrokerDrain(t *testing.T) {
 	waitFor(t, "the worker to leave", func() bool { return rb.service(t, "svc").Workers == 0 })
 	if c := rb.counters(t); c.Requeued != 0 || c.StaleReplies != 0 {
 		t.Fatalf("requeued %d, stale %d: want 0", c.Requeued, c.StaleReplies)
+	}
+}
+
+// Cancelling Run's context drains through our broker: the broker is told
+// at once (XDRAIN) and hands the draining worker nothing more, so a request
+// sent during the drain waits in the broker's queue; the request in flight
+// is answered, Run returns nil, and a new worker takes the queued request.
+func TestOurBrokerDrainOnCancel(t *testing.T) {
+	rb := startBroker(t, "tcp://127.0.0.1:*")
+	var seen sync.Map // body → which worker served it
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	serveAs := func(name string) Handler {
+		return HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+			seen.Store(string(req.Body[0]), name)
+			if name == "first" {
+				started <- struct{}{}
+				awaitRelease(ctx, release)
+			}
+			return [][]byte{[]byte(name)}, nil
+		})
+	}
+	first := startWorker(t, rb.ep, "svc", serveAs("first"), WithConcurrency(2))
+	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	c := newSDKClient(t, rb.ep)
+	ctx := testCtx(t)
+	inFlight := c.Go(ctx, "svc", []byte("in flight"))
+	receive(t, started, "the handler to start")
+
+	first.cancel()
+	waitFor(t, "the broker to see the drain", func() bool { return rb.service(t, "svc").Draining == 1 })
+	// The worker has a free slot, but it is draining: the broker keeps this one.
+	late := c.Go(ctx, "svc", []byte("late"))
+	waitFor(t, "the late request to be queued", func() bool { return rb.service(t, "svc").Queued == 1 })
+	close(release)
+	if reply, err := inFlight.Wait(); err != nil || !bodyIs(reply, "first") {
+		t.Fatalf("request in flight: %q, %v", reply, err)
+	}
+	if err := first.wait(t); err != nil {
+		t.Fatalf("Run after a complete drain: %v", err)
+	}
+	if s := rb.service(t, "svc"); s.Workers != 0 || s.Queued != 1 {
+		t.Fatalf("after the drain: %d workers, %d queued; want 0, 1", s.Workers, s.Queued)
+	}
+	if who, ok := seen.Load("late"); ok {
+		t.Fatalf("the late request reached the %s worker while it drained", who)
+	}
+	startWorker(t, rb.ep, "svc", serveAs("second"))
+	if reply, err := late.Wait(); err != nil || !bodyIs(reply, "second") {
+		t.Fatalf("late request: %q, %v", reply, err)
+	}
+}
+
+// Tiers through our broker: a tier-1 worker takes the work while it is
+// there, even though the tier-2 worker registered first; when it leaves,
+// the tier-2 worker serves.
+func TestOurBrokerTiers(t *testing.T) {
+	rb := startBroker(t, "tcp://127.0.0.1:*")
+	named := func(name string) Handler {
+		return HandlerFunc(func(context.Context, *Request) ([][]byte, error) { return [][]byte{[]byte(name)}, nil })
+	}
+	startWorker(t, rb.ep, "svc", named("tier 2"), WithTier(2))
+	waitFor(t, "the tier-2 worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	best := startWorker(t, rb.ep, "svc", named("tier 1"))
+	waitFor(t, "the tier-1 worker to register", func() bool { return rb.service(t, "svc").Workers == 2 })
+	c := newSDKClient(t, rb.ep)
+	ctx := testCtx(t)
+	for i := range 5 {
+		if reply, err := c.Request(ctx, "svc", []byte("x")); err != nil || !bodyIs(reply, "tier 1") {
+			t.Fatalf("request %d: %q, %v; want the tier-1 worker", i, reply, err)
+		}
+	}
+	best.cancel()
+	if err := best.wait(t); err != nil {
+		t.Fatalf("tier-1 Run: %v", err)
+	}
+	waitFor(t, "the tier-1 worker to leave", func() bool { return rb.service(t, "svc").Workers == 1 })
+	if reply, err := c.Request(ctx, "svc", []byte("x")); err != nil || !bodyIs(reply, "tier 2") {
+		t.Fatalf("without tier 1: %q, %v; want the tier-2 worker", reply, err)
 	}
 }

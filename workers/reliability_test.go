@@ -58,16 +58,33 @@ func TestReconnectAfterBrokerRestart(t *testing.T) {
 	}
 }
 
-// A broker that stops heartbeating is noticed; the worker registers again
-// on a new socket (a new identity at the ROUTER).
+// A broker that stops heartbeating is noticed once interval × liveness
+// has passed since the last message it sent, not before (no flapping) and
+// not much later; the worker registers again on a new socket (a new
+// identity at the ROUTER) and serves there.
 func TestSilentBrokerReplaced(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	const reconnectMax = 50 * time.Millisecond // startWorker's
 	startWorker(t, b.ep, "echo", HandlerFunc(echo))
 	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	b.wait(testLiveness, "heartbeats", fromID(first.id, mdp.WorkerHeartbeat))
+	if n := len(b.messages(isKind(mdp.WorkerReady))); n != 1 {
+		t.Fatalf("%d registrations while the broker heartbeats, want 1", n)
+	}
 	b.setSilent(true)
 	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
 	if second.id == first.id {
 		t.Fatalf("re-registered on the same socket %q", first.id)
+	}
+	expiry := testHB * testLiveness
+	silence := second.at.Sub(b.lastSentTo(first.id))
+	t.Logf("silence before the new READY: %v (expiry %v)", silence, expiry)
+	if silence < expiry {
+		t.Fatalf("reconnected after %v of silence, before the expiry %v", silence, expiry)
+	}
+	// The slack is for a loaded machine, not a speed claim.
+	if limit := expiry + reconnectMax + 2*time.Second; silence > limit {
+		t.Fatalf("reconnected after %v of silence, want within %v", silence, limit)
 	}
 	b.setSilent(false)
 	id := uuid.New()

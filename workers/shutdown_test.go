@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -115,5 +116,47 @@ func TestShutdownBeforeRun(t *testing.T) {
 	}
 	if err := w.Run(context.Background(), HandlerFunc(echo)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Run after Shutdown: %v, want ErrClosed", err)
+	}
+}
+
+// Under plain MDP/0.2 there is no drain command: Shutdown lets the request
+// in flight finish, then sends its FINAL and DISCONNECT, in that order.
+func TestGracefulShutdownPlain(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	started := make(chan struct{})
+	release := make(chan struct{})
+	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		close(started)
+		awaitRelease(ctx, release)
+		return [][]byte{[]byte("finished")}, ctx.Err()
+	}), WithProtocol(ProtocolV02))
+	ready := b.wait(1, "READY", isKind(mdp.WorkerReady))
+	b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Address: []byte("c"), Body: [][]byte{[]byte("x")}})
+	receive(t, started, "the handler to start")
+	shut := make(chan error, 1)
+	go func() { shut <- r.w.Shutdown(context.Background()) }()
+	// Heartbeats still flow while the worker drains; DISCONNECT must wait.
+	n := len(b.messages(fromID(ready.id, mdp.WorkerHeartbeat)))
+	b.wait(n+3, "heartbeats while draining", fromID(ready.id, mdp.WorkerHeartbeat))
+	if d := len(b.messages(isKind(mdp.WorkerDisconnect))); d != 0 {
+		t.Fatal("DISCONNECT before the request in flight finished")
+	}
+	close(release)
+	if err := receive(t, shut, "Shutdown to return"); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := r.wait(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	b.wait(1, "DISCONNECT", isKind(mdp.WorkerDisconnect))
+	var order []mdp.Kind
+	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.Kind != mdp.WorkerHeartbeat }) {
+		order = append(order, m.msg.Kind)
+		if m.msg.Ext {
+			t.Fatalf("extension message %v to a plain broker", m.msg.Kind)
+		}
+	}
+	if want := []mdp.Kind{mdp.WorkerReady, mdp.WorkerFinal, mdp.WorkerDisconnect}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Fatalf("messages %v, want %v", order, want)
 	}
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -145,27 +148,40 @@ func TestErrorReplies(t *testing.T) {
 			}
 		}
 	})
-	t.Run("plain", func(t *testing.T) {
-		b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
-		startWorker(t, b.ep, "svc", handler, WithProtocol(ProtocolV02))
-		b.wait(1, "READY", isKind(mdp.WorkerReady))
-		c := newTestClient(t, b.ep, mdp.V02)
-		c.request("svc", "typed")
-		if got := c.recv(); got.Kind != mdp.ClientFinal || !bodyIs(got.Body, `404 no such key "k"`) {
-			t.Fatalf("plain error reply = %v %q", got.Kind, got.Body)
-		}
-	})
+	for _, p := range []struct {
+		protocol Protocol
+		version  mdp.Version
+	}{{ProtocolV02, mdp.V02}, {ProtocolV01, mdp.V01}} {
+		t.Run(p.protocol.String(), func(t *testing.T) {
+			b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
+			startWorker(t, b.ep, "svc", handler, WithProtocol(p.protocol))
+			b.wait(1, "READY", isKind(mdp.WorkerReady))
+			c := newTestClient(t, b.ep, p.version)
+			c.request("svc", "typed")
+			if got := c.recv(); got.Kind != mdp.ClientFinal || got.Version != p.version || !bodyIs(got.Body, `404 no such key "k"`) {
+				t.Fatalf("plain error reply = %v %v %q", got.Version, got.Kind, got.Body)
+			}
+			c.request("svc", "panic")
+			if got := c.recv(); got.Kind != mdp.ClientFinal || !bodyIs(got.Body, "500 handler panicked") {
+				t.Fatalf("plain reply to a panic = %v %q", got.Kind, got.Body)
+			}
+		})
+	}
 }
 
+// A panic becomes a 500 reply, is logged (with its value and stack) to the
+// logger given with WithLogger, and the worker serves the next request on
+// the same registration.
 func TestPanicKeepsServing(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
+	core, logs := observer.New(zap.ErrorLevel)
 	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		if calls.Add(1) == 1 {
 			panic(fmt.Sprintf("first call with %q", req.Body[0]))
 		}
 		return req.Body, nil
-	}))
+	}), WithLogger(zap.New(core)))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	first, second := uuid.New(), uuid.New()
 	b.send(ready.id, xrequest("c", first, 0, "a"))
@@ -179,6 +195,14 @@ func TestPanicKeepsServing(t *testing.T) {
 	if n := len(b.messages(isKind(mdp.WorkerReady))); n != 1 {
 		t.Fatalf("worker registered %d times, want once", n)
 	}
+	entries := logs.FilterMessage("handler panicked").All()
+	if len(entries) != 1 {
+		t.Fatalf("%d panic log entries, want 1", len(entries))
+	}
+	fields := entries[0].ContextMap()
+	if fields["service"] != "svc" || fields["panic"] != `first call with "a"` || !strings.Contains(fmt.Sprint(fields["stack"]), "runJob") {
+		t.Fatalf("panic logged with %v", fields)
+	}
 }
 
 // WithMaxMessageSize: a larger request gets 413 without running the
@@ -188,6 +212,15 @@ func TestMaxMessageSize(t *testing.T) {
 	var calls atomic.Int32
 	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
+		if string(req.Body[0]) == "partial" {
+			if err := req.Partial([]byte("0123456789"), []byte("0123456789")); !errors.Is(err, ErrTooLarge) {
+				return nil, fmt.Errorf("large partial: %v", err)
+			}
+			if err := req.Partial([]byte("fits")); err != nil {
+				return nil, err
+			}
+			return [][]byte{[]byte("ok")}, nil
+		}
 		return [][]byte{[]byte("0123456789"), []byte("0123456789")}, nil
 	}), WithMaxMessageSize(16))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
@@ -202,5 +235,17 @@ func TestMaxMessageSize(t *testing.T) {
 	b.send(ready.id, xrequest("c", small, 0, "x"))
 	if got := b.wait(1, "XERROR", finalFor(small)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal || got.Text != "reply too large" {
 		t.Fatalf("large reply: %v %d %q", got.Kind, got.Status, got.Text)
+	}
+	partial := uuid.New()
+	b.send(ready.id, xrequest("c", partial, 0, "partial"))
+	if got := b.wait(1, "XFINAL", finalFor(partial)).msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "ok") {
+		t.Fatalf("after a refused partial: %v %d %q %q", got.Kind, got.Status, got.Text, got.Body)
+	}
+	var parts [][][]byte
+	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.UUID == partial && m.msg.Kind == mdp.WorkerPartial }) {
+		parts = append(parts, m.msg.Body)
+	}
+	if len(parts) != 1 || !bodyIs(parts[0], "fits") {
+		t.Fatalf("partials sent %q, want only the one that fits", parts)
 	}
 }
