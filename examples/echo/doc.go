@@ -4,4 +4,7 @@
 //
 //	go run ./examples/echo/worker
 //	go run ./examples/echo/client hello world
+//
+// TestQuickStart runs exactly this, with the two commands built and run as
+// processes against an in-process broker, and checks Ctrl-C's drain.
 package echo

@@ -1,0 +1,150 @@
+package echo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/majordomo-go/majordomo/broker"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const waitLong = 30 * time.Second // a loaded CI machine, not a speed claim
+
+// The README's quick start, as a user runs it: our broker, the echo worker
+// in one process and the echo client in another, over loopback TCP. The
+// client prints the worker's reply, one frame per line; Ctrl-C (SIGINT)
+// makes the worker drain, leave the broker and exit 0.
+func TestQuickStart(t *testing.T) {
+	bin := t.TempDir()
+	build(t, bin, "worker")
+	build(t, bin, "client")
+	b, ep := startBroker(t)
+
+	var workerLog bytes.Buffer
+	worker := exec.Command(filepath.Join(bin, "worker"), "-broker", ep)
+	worker.Stderr = &workerLog
+	if err := worker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		exited <- worker.Wait()
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-gone:
+		default:
+			_ = worker.Process.Kill()
+			<-gone
+		}
+	})
+	waitFor(t, "the echo worker to register", func() bool { return workers(t, b, "echo") == 1 })
+
+	out, err := exec.Command(filepath.Join(bin, "client"), "-broker", ep, "hello", "world").Output()
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	if string(out) != "hello\nworld\n" {
+		t.Fatalf("client printed %q, want \"hello\\nworld\\n\"", out)
+	}
+
+	if err := worker.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("worker after Ctrl-C: %v\n%s", err, workerLog.String())
+		}
+	case <-time.After(waitLong):
+		t.Fatalf("worker still running after Ctrl-C\n%s", workerLog.String())
+	}
+	if n := workers(t, b, "echo"); n != 0 {
+		t.Fatalf("%d echo workers registered after the worker exited, want 0", n)
+	}
+	for _, want := range []string{"serving", "draining"} {
+		if !bytes.Contains(workerLog.Bytes(), []byte(want)) {
+			t.Fatalf("worker log lacks %q:\n%s", want, workerLog.String())
+		}
+	}
+}
+
+// build compiles one of the example commands into dir.
+func build(t *testing.T, dir, name string) {
+	t.Helper()
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the examples: %v", err)
+	}
+	cmd := exec.Command(gotool, "build", "-o", filepath.Join(dir, name), "./"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./%s: %v\n%s", name, err, out)
+	}
+}
+
+// startBroker runs our broker on an ephemeral loopback port until the test
+// ends.
+func startBroker(t *testing.T) (*broker.Broker, string) {
+	t.Helper()
+	cfg := broker.DefaultConfig()
+	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
+	cfg.Logger = zaptest.NewLogger(t)
+	b, err := broker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("broker Run: %v", err)
+			}
+		case <-time.After(waitLong):
+			t.Error("broker did not stop")
+		}
+	})
+	return b, b.Endpoints()[0]
+}
+
+// workers is how many workers the broker has registered for service.
+func workers(t *testing.T, b *broker.Broker, service string) int {
+	t.Helper()
+	snap, err := b.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snap.Services {
+		if s.Name == service {
+			return s.Workers
+		}
+	}
+	return 0
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
