@@ -169,6 +169,12 @@ func (l *loop) onExtMessage(b int, frames [][]byte) {
 		// is shutting down). Like a timeout, that sends the request on to the
 		// next broker while it has attempts and time left.
 		if m.Status == mdp.StatusOverloaded {
+			if !l.refusesCurrentAttempt(r, b) {
+				l.c.stats.stale.Add(1)
+				l.log.Debug("clients: dropped a 503 for an earlier attempt", zap.Stringer("uuid", m.UUID),
+					zap.String("broker", l.c.brokers[b]))
+				return
+			}
 			if at, ok := l.nextAttempt(r, time.Now()); ok {
 				l.c.stats.rejected.Add(1)
 				l.suspect(b)
@@ -179,6 +185,14 @@ func (l *loop) onExtMessage(b int, frames [][]byte) {
 		l.cur = b
 		l.end(r, nil, &ServiceError{Service: m.Service, Status: m.Status, Text: m.Text}, true)
 	}
+}
+
+// refusesCurrentAttempt reports whether a 503 from broker b can be the
+// answer to r's current attempt: one sent to b and still waiting for its
+// reply. A 503 for an earlier attempt, on another broker, says nothing
+// about the current one.
+func (l *loop) refusesCurrentAttempt(r *request, b int) bool {
+	return r.broker == b && r.event == evAttemptTimeout && r.index >= 0 && r.waiting == nil
 }
 
 // onPartial passes a PARTIAL reply to a Stream (other calls return only

@@ -25,8 +25,9 @@
 // Stats().Stale.
 //
 // An attempt waits WithTimeout for its reply (default 2.5 s). When it times
-// out, or the broker answers 503 (overloaded or shutting down: it did not
-// take the request), the request is sent again after a backoff
+// out, or its broker answers 503 (overloaded or shutting down: it did not
+// take the request; a 503 for an earlier attempt, from another broker, is
+// dropped as stale), the request is sent again after a backoff
 // (WithBackoff, doubling) to the next broker in the list, up to
 // WithRetries more times (default 2); new requests also go to the next
 // broker from then on, and a broker that answers becomes the current one

@@ -157,3 +157,52 @@ func TestBrokerSeesNewIdentityAfterReconnect(t *testing.T) {
 		})
 	}
 }
+
+// A 503 from the broker of an earlier attempt, arriving while a later
+// attempt runs at another broker, says nothing about the later one: it is
+// dropped (counted as stale), the request is not moved back to the broker
+// that refused, and the later attempt's answer ends it, even when no
+// attempt is left for a retry.
+func TestLate503FromEarlierBrokerIgnored(t *testing.T) {
+	bHas, aRefused := make(chan struct{}), make(chan struct{})
+	var aRequests atomic.Int64
+	a := startScriptedBroker(t, true, func(p *plainBroker, id []byte, m *mdp.Message) {
+		if aRequests.Add(1) > 1 {
+			return
+		}
+		select { // the client has moved on to B
+		case <-bHas:
+		case <-time.After(20 * time.Second):
+			t.Error("the request never reached B")
+		}
+		refusal := mdp.Message{Version: mdp.V02, Ext: true, Kind: mdp.ClientError, Service: m.Service, UUID: m.UUID,
+			Status: mdp.StatusOverloaded, Text: "shutting down"}
+		frames, err := refusal.AppendFrames([][]byte{id})
+		if err != nil {
+			panic(err)
+		}
+		p.sock.SendMessage(frames)
+		close(aRefused)
+	})
+	b := startRealBroker(t, "")
+	var c *Client
+	startWorkerHeartbeat(t, b.Endpoint(), "svc", 2*time.Second, func(m *mdp.Message) action {
+		close(bHas)
+		<-aRefused
+		waitFor(t, "the client to see A's 503", 20*time.Second, func() bool { s := c.Stats(); return s.Stale+s.Rejected > 0 })
+		return action{final: frames("from B")}
+	})
+	c = newClient(t, []string{a.endpoint, b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(1),
+		WithBackoff(time.Millisecond, time.Millisecond))
+	waitForService(t, newClient(t, []string{b.Endpoint()}), "svc")
+	reply, err := c.Request(testContext(t, 30*time.Second), "svc")
+	if err != nil || !equalFrames(reply, frames("from B")) {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+	if n := aRequests.Load(); n != 1 {
+		t.Fatalf("A got %d requests, want 1: the late 503 sent the request back to it", n)
+	}
+	if s := c.Stats(); s.Rejected != 0 || s.Stale != 1 {
+		t.Fatalf("stats %+v: want the 503 dropped as stale", s)
+	}
+}

@@ -16,6 +16,7 @@ import (
 // from.
 type plainBroker struct {
 	endpoint string
+	ext      bool // extension requests are welcome too
 	handle   func(p *plainBroker, identity []byte, m *mdp.Message)
 	sock     *zmq.Socket // only the broker's goroutine (and handle) use it
 
@@ -28,12 +29,19 @@ type plainBroker struct {
 
 func startPlainBroker(t *testing.T, handle func(p *plainBroker, identity []byte, m *mdp.Message)) *plainBroker {
 	t.Helper()
+	return startScriptedBroker(t, false, handle)
+}
+
+// startScriptedBroker is startPlainBroker for extension requests too (ext):
+// a broker whose every move the test scripts.
+func startScriptedBroker(t *testing.T, ext bool, handle func(p *plainBroker, identity []byte, m *mdp.Message)) *plainBroker {
+	t.Helper()
 	sock := bindRouter(t, "tcp://127.0.0.1:*")
 	ep, err := sock.GetLastEndpoint()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &plainBroker{endpoint: ep, handle: handle, sock: sock, stop: make(chan struct{}), done: make(chan struct{})}
+	p := &plainBroker{endpoint: ep, ext: ext, handle: handle, sock: sock, stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run(t)
 	t.Cleanup(func() {
 		close(p.stop)
@@ -62,7 +70,7 @@ func (p *plainBroker) run(t *testing.T) {
 			continue
 		}
 		id, m, err := mdp.ParseRouter(frames)
-		if err != nil || m.Ext || m.Kind != mdp.ClientRequest {
+		if err != nil || m.Ext && !p.ext || m.Kind != mdp.ClientRequest {
 			t.Errorf("plain broker: unexpected %v %v ext=%v: %v", m.Version, m.Kind, m.Ext, err)
 			continue
 		}

@@ -7,7 +7,7 @@ type Stats struct {
 	Retries   uint64 // attempts after a request's first
 	Replies   uint64 // FINAL or error replies matched to a pending request
 	Partials  uint64 // PARTIAL replies matched to a pending request
-	Stale     uint64 // replies dropped: late or duplicate, for no pending request
+	Stale     uint64 // replies dropped: late or duplicate, for no pending request, or a 503 for an earlier attempt
 	Rejected  uint64 // 503 replies (broker overloaded or shutting down) retried on the next broker
 	Malformed uint64 // messages dropped because they did not parse
 	Timeouts  uint64 // requests that ended with ErrTimeout
