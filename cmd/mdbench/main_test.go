@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/goleak"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// startBroker runs our broker in-process on an ephemeral 127.0.0.1 port
+// until the test ends, and returns its endpoint.
+func startBroker(t *testing.T) string {
+	t.Helper()
+	cfg := broker.DefaultConfig()
+	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
+	cfg.Logger = zaptest.NewLogger(t)
+	// An interrupted run leaves requests behind; do not wait for them.
+	cfg.DrainTimeout = 100 * time.Millisecond
+	b, err := broker.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("broker Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("the broker did not stop")
+		}
+	})
+	return b.Endpoints()[0]
+}
+
+// fakeBroker is a ROUTER on an ephemeral 127.0.0.1 port that gives every
+// client request to answer, which returns the frames to send back (nil:
+// no answer). It runs until the test ends.
+func fakeBroker(t *testing.T, answer func(req mdp.Message) [][]byte) string {
+	t.Helper()
+	sock, err := zmq.NewSocket(zmq.ROUTER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock.SetLinger(0)
+	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
+		sock.Close()
+		t.Fatal(err)
+	}
+	ep, _ := sock.GetLastEndpoint()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer sock.Close()
+		poller := zmq.NewPoller()
+		poller.Add(sock, zmq.POLLIN)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if polled, err := poller.Poll(10 * time.Millisecond); err != nil || len(polled) == 0 {
+				continue
+			}
+			frames, err := sock.RecvMessageBytes(zmq.DONTWAIT)
+			if err != nil {
+				continue
+			}
+			id, m, err := mdp.ParseRouter(frames)
+			if err != nil || m.Kind != mdp.ClientRequest {
+				continue
+			}
+			if out := answer(m); out != nil {
+				sock.SendMessage(id, out)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+	return ep
+}
+
+// testConfig is a short run with small numbers against endpoint.
+func testConfig(endpoint string) config {
+	cfg := defaultConfig()
+	cfg.broker = endpoint
+	cfg.clients, cfg.window, cfg.workers = 2, 4, 2
+	cfg.warmup, cfg.duration = 200*time.Millisecond, 800*time.Millisecond
+	cfg.json = true
+	return cfg
+}

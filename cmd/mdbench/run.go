@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// run is mdbench without the process around it: it starts the workers,
+// drives the clients for warmup+duration, stops everything and prints the
+// result to stdout. The error is for failures to run at all; the errors
+// the run counted are in the result.
+func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
+	if err := cfg.validate(); err != nil {
+		return result{}, err
+	}
+	cpu := &cpuMeter{pid: cfg.brokerPID}
+	if cfg.brokerPID > 0 {
+		if _, err := processCPU(cfg.brokerPID); err != nil {
+			return result{}, err
+		}
+	}
+	stop, done := make(chan struct{}), make(chan workerStats, 1)
+	if cfg.workers > 0 {
+		ws, err := startWorkers(cfg)
+		if err != nil {
+			return result{}, err
+		}
+		go func() { done <- ws.run(stop) }()
+	} else {
+		done <- workerStats{}
+	}
+	stopWorkers := func() workerStats {
+		close(stop)
+		return <-done
+	}
+	cs, err := newClients(cfg)
+	if err != nil {
+		stopWorkers()
+		return result{}, err
+	}
+	measured, err := cs.run(ctx, cpu)
+	cs.close()
+	wstats := stopWorkers()
+	if err != nil {
+		return result{}, err
+	}
+	if wstats.err != nil {
+		return result{}, wstats.err
+	}
+	if cpu.err != nil {
+		return result{}, cpu.err
+	}
+	r := newResult(cfg, measured, cs, wstats, cpu)
+	if err := r.print(stdout, cfg.json); err != nil {
+		return r, fmt.Errorf("mdbench: %w", err)
+	}
+	return r, nil
+}

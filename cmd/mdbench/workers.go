@@ -1,0 +1,276 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// workerStats count what the echo workers saw.
+type workerStats struct {
+	served     uint64 // requests echoed
+	malformed  uint64 // messages that did not parse, or that a worker never expects
+	sendErrors uint64 // replies or commands that could not be sent
+	reconnects uint64 // DISCONNECT from the broker, or its silence: registered again on a new socket
+	err        error  // why the workers stopped early (waiting for messages failed)
+}
+
+// workerConn is one echo worker: a DEALER registered for the service.
+type workerConn struct {
+	sock     *zmq.Socket
+	lastSent time.Time // our last message of any kind
+	lastRecv time.Time // the broker's last message of any kind
+}
+
+// workerSet owns every worker socket: one goroutine, one readySet (a
+// worker's index in conns is its id there). In plain mode (capacity 1)
+// each is an MDP/0.1 worker; otherwise an extension worker that declares
+// the capacity in XREADY and answers XREQUEST with XFINAL.
+type workerSet struct {
+	cfg   config
+	conns []*workerConn
+	ready *readySet
+	out   [][]byte // reused frame slice for sends
+	stats workerStats
+}
+
+func (ws *workerSet) version() mdp.Version {
+	if ws.cfg.capacity > 1 {
+		return mdp.V02
+	}
+	return mdp.V01
+}
+
+// startWorkers connects and registers cfg.workers workers.
+func startWorkers(cfg config) (*workerSet, error) {
+	ready, err := newReadySet()
+	if err != nil {
+		return nil, err
+	}
+	ws := &workerSet{cfg: cfg, ready: ready, out: make([][]byte, 0, 8)}
+	now := time.Now()
+	for id := 0; id < cfg.workers; id++ {
+		ws.conns = append(ws.conns, &workerConn{})
+		if err := ws.register(id, now); err != nil {
+			ws.close()
+			return nil, err
+		}
+	}
+	return ws, nil
+}
+
+// register gives worker id a new socket, connected, with READY (or
+// XREADY) sent.
+func (ws *workerSet) register(id int, now time.Time) error {
+	sock, err := newDealer(ws.cfg.broker, 2*ws.cfg.capacity)
+	if err != nil {
+		return err
+	}
+	if err := ws.ready.set(id, sock); err != nil {
+		sock.Close()
+		return err
+	}
+	w := ws.conns[id]
+	w.sock, w.lastRecv = sock, now
+	ready := mdp.Message{Version: ws.version(), Kind: mdp.WorkerReady, Service: ws.cfg.service}
+	if ws.cfg.capacity > 1 {
+		ready.Ext, ready.Tier, ready.Capacity, ready.Heartbeat = true, 1, uint16(ws.cfg.capacity), heartbeat
+	}
+	if !ws.send(id, &ready, now) {
+		return fmt.Errorf("mdbench: worker: cannot send READY to %s", ws.cfg.broker)
+	}
+	return nil
+}
+
+// run serves until stop is closed, then sends DISCONNECT and closes every
+// socket.
+func (ws *workerSet) run(stop <-chan struct{}) workerStats {
+	defer ws.close()
+	for {
+		select {
+		case <-stop:
+			ws.disconnectAll()
+			return ws.stats
+		default:
+		}
+		ready, err := ws.ready.wait(50 * time.Millisecond)
+		if err != nil && !retryable(err) {
+			ws.stats.err = fmt.Errorf("mdbench: workers: %w", err)
+			return ws.stats
+		}
+		now := time.Now()
+		for _, id := range ready {
+			ws.receive(id, now)
+		}
+		ws.tick(now)
+	}
+}
+
+// receive answers the messages waiting on worker id's socket until there
+// are none (EAGAIN) or a batch is done; then it is clean, or touched again.
+func (ws *workerSet) receive(id int, now time.Time) {
+	w := ws.conns[id]
+	ws.ready.draining(id)
+	defer ws.ready.draining(-1)
+	for i := 0; i < recvBatch; i++ {
+		frames, err := w.sock.RecvMessageBytes(zmq.DONTWAIT)
+		if err != nil {
+			return
+		}
+		w.lastRecv = now
+		m, err := mdp.ParseDealer(frames)
+		switch {
+		case err != nil:
+			ws.stats.malformed++
+		case m.Kind == mdp.WorkerRequest:
+			ws.echo(id, &m, now)
+		case m.Kind == mdp.WorkerHeartbeat:
+			if now.Sub(w.lastSent) >= heartbeat/2 {
+				ws.send(id, &mdp.Message{Version: m.Version, Kind: mdp.WorkerHeartbeat}, now)
+			}
+		case m.Kind == mdp.WorkerDisconnect:
+			ws.ready.draining(-1)
+			ws.reregister(id, now) // a new socket, touched
+			return
+		default:
+			ws.stats.malformed++
+		}
+	}
+	ws.ready.draining(-1)
+	ws.ready.touch(id)
+}
+
+// echo answers a request with its own body: REPLY for MDP/0.1, FINAL for
+// MDP/0.2, XFINAL with the request's address and UUID for the extension.
+func (ws *workerSet) echo(id int, req *mdp.Message, now time.Time) {
+	reply := mdp.Message{Version: req.Version, Kind: mdp.WorkerFinal, Ext: req.Ext,
+		Address: req.Address, UUID: req.UUID, Body: req.Body}
+	if ws.send(id, &reply, now) {
+		ws.stats.served++
+	}
+}
+
+// tick heartbeats workers that have sent nothing for an interval and
+// registers again those whose broker has been silent too long.
+func (ws *workerSet) tick(now time.Time) {
+	for id, w := range ws.conns {
+		if now.Sub(w.lastRecv) > liveness*heartbeat {
+			ws.reregister(id, now)
+			continue
+		}
+		if w.sock != nil && now.Sub(w.lastSent) >= heartbeat {
+			ws.send(id, &mdp.Message{Version: ws.version(), Kind: mdp.WorkerHeartbeat}, now)
+		}
+	}
+}
+
+// reregister replaces worker id's socket with a new one and registers
+// again, so that a worker the broker dropped is counted, never silently
+// lost. If that fails, the worker is retried at its next expiry.
+func (ws *workerSet) reregister(id int, now time.Time) {
+	ws.stats.reconnects++
+	w := ws.conns[id]
+	if w.sock != nil {
+		ws.ready.remove(id)
+		w.sock.Close()
+		w.sock = nil
+	}
+	if err := ws.register(id, now); err != nil {
+		ws.stats.sendErrors++
+		w.lastRecv = now
+	}
+}
+
+func (ws *workerSet) disconnectAll() {
+	now := time.Now()
+	for id, w := range ws.conns {
+		if w.sock == nil {
+			continue
+		}
+		ws.send(id, &mdp.Message{Version: ws.version(), Kind: mdp.WorkerDisconnect}, now)
+		// Let the DISCONNECT leave after Close, so the broker forgets us at
+		// once instead of expiring us later.
+		w.sock.SetLinger(100 * time.Millisecond)
+	}
+}
+
+func (ws *workerSet) close() {
+	for id, w := range ws.conns {
+		if w.sock != nil {
+			ws.ready.remove(id)
+			w.sock.Close()
+		}
+	}
+	ws.ready.close()
+}
+
+// send encodes m and sends it on worker id's socket without blocking (a
+// failure is counted), and marks the socket to be drained.
+func (ws *workerSet) send(id int, m *mdp.Message, now time.Time) bool {
+	w := ws.conns[id]
+	if w.sock == nil {
+		ws.stats.sendErrors++
+		return false
+	}
+	ws.ready.touch(id)
+	frames, err := m.AppendFrames(ws.out[:0])
+	ws.out = frames[:0]
+	if err == nil {
+		err = sendFrames(w.sock, frames)
+	}
+	if err != nil {
+		ws.stats.sendErrors++
+		return false
+	}
+	w.lastSent = now
+	return true
+}
+
+// newDealer makes a DEALER connected to endpoint that holds at least hwm
+// messages each way.
+func newDealer(endpoint string, hwm int) (*zmq.Socket, error) {
+	s, err := zmq.NewSocket(zmq.DEALER)
+	if err != nil {
+		return nil, fmt.Errorf("mdbench: socket: %w", err)
+	}
+	hwm = max(hwm, 1000)
+	for _, set := range []func() error{
+		func() error { return s.SetLinger(0) },
+		func() error { return s.SetSndhwm(hwm) },
+		func() error { return s.SetRcvhwm(hwm) },
+		func() error { return s.Connect(endpoint) },
+	} {
+		if err := set(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("mdbench: connect %s: %w", endpoint, err)
+		}
+	}
+	return s, nil
+}
+
+// sendFrames sends one multipart message without blocking. ZeroMQ queues
+// a multipart message whole or not at all, so a full queue fails on the
+// first frame and leaves nothing half-sent.
+func sendFrames(s *zmq.Socket, frames [][]byte) error {
+	last := len(frames) - 1
+	for i, f := range frames {
+		flag := zmq.DONTWAIT
+		if i < last {
+			flag |= zmq.SNDMORE
+		}
+		if _, err := s.SendBytes(f, flag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	e := zmq.AsErrno(err)
+	return errors.Is(e, zmq.Errno(syscall.EINTR)) || errors.Is(e, zmq.Errno(syscall.EAGAIN))
+}
