@@ -367,3 +367,33 @@ func TestOurBrokerTiers(t *testing.T) {
 		t.Fatalf("without tier 1: %q, %v; want the tier-2 worker", reply, err)
 	}
 }
+
+// Mismatched intervals do not make the worker flap: the broker's own
+// expiry (5 ms × 10) is shorter than the worker's heartbeat interval
+// (100 ms), so a broker that ignored the interval the worker declares in
+// XREADY would expire it at once; ours expires it only after 100 ms × 10.
+// A request lasting 15 of the worker's intervals is answered on the one
+// registration.
+func TestOurBrokerHonoursDeclaredHeartbeat(t *testing.T) {
+	rb := startBroker(t, "tcp://127.0.0.1:*", func(c *broker.Config) {
+		c.HeartbeatInterval = 5 * time.Millisecond
+		c.HeartbeatLiveness = 10
+	})
+	const interval = 100 * time.Millisecond
+	startWorker(t, rb.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		select { // the duration is the behaviour under test
+		case <-time.After(15 * interval):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return req.Body, nil
+	}), WithHeartbeat(interval))
+	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	reply, err := newSDKClient(t, rb.ep).Request(testCtx(t), "svc", []byte("patient"))
+	if err != nil || !bodyIs(reply, "patient") {
+		t.Fatalf("request: %q, %v", reply, err)
+	}
+	if c := rb.counters(t); c.WorkersExpired != 0 || c.Requeued != 0 || c.WorkersRegistered != 1 {
+		t.Fatalf("expired %d, requeued %d, registered %d: want 0, 0, 1", c.WorkersExpired, c.Requeued, c.WorkersRegistered)
+	}
+}
