@@ -185,15 +185,16 @@ func TestLate503FromEarlierBrokerIgnored(t *testing.T) {
 		close(aRefused)
 	})
 	b := startRealBroker(t, "")
-	var c *Client
+	c := newClient(t, []string{a.endpoint, b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(1),
+		WithBackoff(time.Millisecond, time.Millisecond))
 	startWorkerHeartbeat(t, b.Endpoint(), "svc", 2*time.Second, func(m *mdp.Message) action {
 		close(bHas)
 		<-aRefused
-		waitFor(t, "the client to see A's 503", 20*time.Second, func() bool { s := c.Stats(); return s.Stale+s.Rejected > 0 })
+		if !eventually(20*time.Second, func() bool { s := c.Stats(); return s.Stale+s.Rejected > 0 }) {
+			t.Error("the client never saw A's 503")
+		}
 		return action{final: frames("from B")}
 	})
-	c = newClient(t, []string{a.endpoint, b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(1),
-		WithBackoff(time.Millisecond, time.Millisecond))
 	waitForService(t, newClient(t, []string{b.Endpoint()}), "svc")
 	reply, err := c.Request(testContext(t, 30*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("from B")) {

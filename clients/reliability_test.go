@@ -185,9 +185,8 @@ func testDroppedRepliesCountedOnce(t *testing.T, start startBrokerFunc) {
 	// so that the retries are certain.
 	waitRetry := func() {
 		r0 := c.Stats().Retries
-		deadline := time.Now().Add(10 * time.Second)
-		for c.Stats().Retries == r0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+		if !eventually(10*time.Second, func() bool { return c.Stats().Retries != r0 }) {
+			t.Error("the client never retried")
 		}
 	}
 	for range 2 {
@@ -317,40 +316,76 @@ func testCancelReleasesEverything(t *testing.T, start startBrokerFunc) {
 	}
 }
 
+// Duplicate replies (the fake broker sends every FINAL twice) and late ones
+// (the real broker's, for a request that timed out) are dropped and
+// counted; they never become the answer to anything else.
 func TestStaleRepliesDroppedAndCounted(t *testing.T) {
-	b := startFakeBroker(t, "", true) // every FINAL twice
-	startWorker(t, b.endpoint, "echo", echo)
-	c := newClient(t, []string{b.endpoint})
-	const n = 5
-	for i := range n {
-		reply, err := c.Request(testContext(t, 10*time.Second), "echo", []byte{byte(i)})
-		if err != nil || reply[0][0] != byte(i) {
-			t.Fatalf("request %d: %q, %v", i, reply, err)
+	t.Run("duplicate", func(t *testing.T) {
+		b := startFakeBroker(t, "", true) // every FINAL twice
+		startWorker(t, b.endpoint, "echo", echo)
+		c := newClient(t, []string{b.endpoint})
+		const n = 5
+		for i := range n {
+			reply, err := c.Request(testContext(t, 10*time.Second), "echo", []byte{byte(i)})
+			if err != nil || reply[0][0] != byte(i) {
+				t.Fatalf("request %d: %q, %v", i, reply, err)
+			}
 		}
-	}
-	waitFor(t, "five stale replies", 10*time.Second, func() bool { return c.Stats().Stale == n })
-	if s := c.Stats(); s.Replies != n {
-		t.Fatalf("stats %+v", s)
-	}
+		waitFor(t, "five stale replies", 10*time.Second, func() bool { return c.Stats().Stale == n })
+		if s := c.Stats(); s.Replies != n {
+			t.Fatalf("stats %+v", s)
+		}
+	})
+	t.Run("late", func(t *testing.T) {
+		b := startRealBroker(t, "")
+		c := newClient(t, []string{b.Endpoint()}, WithTimeout(100*time.Millisecond), WithRetries(0))
+		startWorkerHeartbeat(t, b.Endpoint(), "slow", 2*time.Second, func(m *mdp.Message) action {
+			if string(m.Body[0]) == "late" { // answer once the client has given up
+				if !eventually(20*time.Second, func() bool { return c.Stats().Timeouts == 1 }) {
+					t.Error("the client never gave up")
+				}
+			}
+			return action{final: m.Body}
+		})
+		waitForService(t, c, "slow")
+		if _, err := c.Request(testContext(t, 20*time.Second), "slow", []byte("late")); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("err = %v, want ErrTimeout", err)
+		}
+		// The next request on the socket gets its own reply, not the late one.
+		c2 := c.Go(testContext(t, 20*time.Second), "slow", []byte("next"))
+		waitFor(t, "the late reply dropped", 20*time.Second, func() bool { return c.Stats().Stale == 1 })
+		if reply, err := c2.Wait(); err != nil && !errors.Is(err, ErrTimeout) || err == nil && !equalFrames(reply, frames("next")) {
+			t.Fatalf("next: %q, %v", reply, err)
+		}
+	})
 }
 
 func TestCloseFailsPendingAndLaterCalls(t *testing.T) {
-	b := startFakeBroker(t, "", false)
-	c, err := New([]string{b.endpoint})
+	forEachBroker(t, testCloseFailsPendingAndLaterCalls)
+}
+
+func testCloseFailsPendingAndLaterCalls(t *testing.T, start startBrokerFunc) {
+	b := start(t, "")
+	c, err := New([]string{b.Endpoint()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	call := c.Go(context.Background(), "nobody")
-	waitFor(t, "the call pending", 10*time.Second, func() bool { return c.Stats().Pending == 1 })
+	stream := c.Stream(context.Background(), "nobody")
+	waitFor(t, "the calls at the broker", 10*time.Second, func() bool { return b.Requests() == 2 })
 	c.Close()
 	if _, err := call.Wait(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("pending call: %v", err)
 	}
+	if stream.Next() || !errors.Is(stream.Err(), ErrClosed) {
+		t.Fatalf("pending stream: %v", stream.Err())
+	}
+	stream.Close()
 	if _, err := c.Request(context.Background(), "echo"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after Close: %v", err)
 	}
 	c.Close()
-	if s := c.Stats(); s.Closed != 1 || s.Pending != 0 {
+	if s := c.Stats(); s.Closed != 2 || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
