@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // testBroker is a broker the tests can start (on a given endpoint, or ""
@@ -17,6 +18,8 @@ type testBroker interface {
 	Endpoint() string
 	Stop()
 	Requests() int64
+	// Work counts the client requests received for services, MMI excluded.
+	Work() int64
 }
 
 type startBrokerFunc func(t testing.TB, endpoint string) testBroker
@@ -39,6 +42,9 @@ func forEachBroker(t *testing.T, test func(t *testing.T, start startBrokerFunc))
 
 func (b *fakeBroker) Endpoint() string { return b.endpoint }
 func (b *fakeBroker) Requests() int64  { return b.requests.Load() }
+func (b *fakeBroker) Work() int64 {
+	return int64(len(b.arrivalsFor(func(a arrival) bool { return !mdp.IsMMI(a.service) })))
+}
 
 // realBroker runs broker.Broker with millisecond timings.
 type realBroker struct {
@@ -94,6 +100,11 @@ func (r *realBroker) Stop() {
 }
 
 func (r *realBroker) Requests() int64 { return int64(r.counters().Requests) }
+
+func (r *realBroker) Work() int64 {
+	c := r.counters()
+	return int64(c.Requests - c.MMI)
+}
 
 // counters are the broker's counters now (zero once it has stopped).
 func (r *realBroker) counters() broker.Counters {

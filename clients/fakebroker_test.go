@@ -41,10 +41,17 @@ type arrival struct {
 	service  string
 }
 
-func (b *fakeBroker) arrivals() []arrival {
+// arrivalsFor are the client requests received that keep says to keep.
+func (b *fakeBroker) arrivalsFor(keep func(arrival) bool) []arrival {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]arrival(nil), b.arrived...)
+	var out []arrival
+	for _, a := range b.arrived {
+		if keep(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 type fbRequest struct {

@@ -16,6 +16,8 @@ func TestRetriesKeepTheUUID(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
 		b := start(t, "")
 		c := newClient(t, []string{b.Endpoint()}, WithTimeout(30*time.Millisecond), WithRetries(2), WithBackoff(0, 0))
+		connect(t, c)
+		before := c.Stats()
 		for range 2 {
 			// A long ctx deadline: the broker keeps the request queued
 			// while its retries arrive.
@@ -23,13 +25,13 @@ func TestRetriesKeepTheUUID(t *testing.T) {
 				t.Fatalf("err = %v, want ErrTimeout", err)
 			}
 		}
-		if s := c.Stats(); s.Requests != 2 || s.Attempts != 6 {
-			t.Fatalf("stats %+v", s)
+		if s := c.Stats(); s.Requests-before.Requests != 2 || s.Attempts-before.Attempts != 6 {
+			t.Fatalf("stats %+v, before %+v", s, before)
 		}
-		waitFor(t, "six attempts at the broker", 10*time.Second, func() bool { return b.Requests() == 6 })
+		waitFor(t, "six attempts at the broker", 10*time.Second, func() bool { return b.Work() == 6 })
 		switch b := b.(type) {
 		case *fakeBroker:
-			a := b.arrivals()
+			a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
 			first, second := a[0].id, a[3].id
 			if first == (uuid.UUID{}) || first == second {
 				t.Fatalf("UUIDs %v and %v: want two distinct", first, second)
@@ -70,11 +72,12 @@ func TestRetriesBackOff(t *testing.T) {
 	b := startFakeBroker(t, "", false)
 	const timeout, backoff = 20 * time.Millisecond, 100 * time.Millisecond
 	c := newClient(t, []string{b.endpoint}, WithTimeout(timeout), WithRetries(3), WithBackoff(backoff, 2*backoff))
+	connect(t, c)
 	if _, err := c.Request(context.Background(), "nobody"); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
-	waitFor(t, "four attempts at the broker", 10*time.Second, func() bool { return b.requests.Load() == 4 })
-	a := b.arrivals()
+	waitFor(t, "four attempts at the broker", 10*time.Second, func() bool { return b.Work() == 4 })
+	a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
 	// Measured where the attempts arrive, which the network may delay by a
 	// little: less slack than the backoff itself.
 	const slack = 15 * time.Millisecond
