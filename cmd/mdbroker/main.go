@@ -1,14 +1,77 @@
-// Command mdbroker is the majordomo broker daemon. The broker itself is being
-// built (issue: "Broker: a production Majordomo broker"); until it lands this
-// main only says so.
+// Command mdbroker is the majordomo broker daemon: a thin main around the
+// broker package. It reads flags, MDBROKER_* environment variables and an
+// optional config file into broker.Config, logs with zap, serves /metrics,
+// /livez and /readyz over HTTP, and on SIGTERM or SIGINT drains: new
+// requests are refused, requests in flight may finish within
+// --drain-timeout, workers get DISCONNECT, and it exits 0. A second signal
+// kills it at once.
+//
+//	mdbroker                                   # tcp://127.0.0.1:5555, admin on 127.0.0.1:9555
+//	mdbroker --bind tcp://0.0.0.0:5555 --log-format json
+//	MDBROKER_HEARTBEAT=1s mdbroker --config /etc/mdbroker.conf
+//
+// Exit codes: 0 after a clean stop (or --version, --help), 1 when the broker
+// fails (a port in use, say), 2 for a bad flag, variable or config file.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/majordomo-go/majordomo/broker"
+	"go.uber.org/zap"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "mdbroker: the broker is not built yet; see the broker issue")
-	os.Exit(1)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal gets the default action: exit at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is mdbroker without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "mdbroker: %v\n", err)
+		return 2
+	case o.version:
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	}
+	log := newLogger(o.logLevel, o.logFormat, stderr)
+	defer log.Sync()
+	stopped := context.AfterFunc(ctx, func() { log.Info("stopping: draining requests in flight", zap.Duration("timeout", o.cfg.DrainTimeout)) })
+	defer stopped()
+	if err := serve(ctx, o, log); err != nil {
+		log.Error("mdbroker failed", zap.Error(err))
+		return 1
+	}
+	log.Info("mdbroker stopped")
+	return 0
+}
+
+func versionString() string {
+	v := "mdbroker " + broker.Version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+	}
+	return v + " " + runtime.Version()
 }
