@@ -14,17 +14,29 @@ import (
 // "spread" sends each request to the next service in turn, so memory
 // caches grow cold as n grows; "hot" sends all traffic to one service while
 // the others sit registered, isolating the algorithm from cache effects.
+//
+// "queued" serves one service and worker while n requests wait in another
+// service's queue and in the deadline heap.
 func BenchmarkDispatch(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprintf("spread/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, n) })
-		b.Run(fmt.Sprintf("hot/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, 1) })
+		b.Run(fmt.Sprintf("spread/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, n, 0) })
+		b.Run(fmt.Sprintf("hot/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, 1, 0) })
+		b.Run(fmt.Sprintf("queued=%d", n), func(b *testing.B) { benchDispatch(b, 1, 1, n) })
 	}
 }
 
-func benchDispatch(b *testing.B, n, active int) {
+func benchDispatch(b *testing.B, n, active, queued int) {
 	cfg := DefaultConfig().withDefaults()
 	now := time.Now()
 	c := newCore(cfg, now)
+	for i := 0; i < queued; i++ {
+		waiting := mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "no-worker", Body: [][]byte{[]byte("x")}}
+		f, _ := waiting.AppendFrames([][]byte{[]byte(fmt.Sprintf("waiting-client-%d", i))})
+		c.handle(now, f)
+	}
+	if c.queued != queued {
+		b.Fatalf("%d requests queued, want %d", c.queued, queued)
+	}
 	requests := make([][][]byte, n)
 	replies := make([][][]byte, n)
 	client := []byte("client-identity")
