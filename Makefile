@@ -40,6 +40,7 @@ unit:
 
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mdp
+	$(GO) test -run '^$$' -fuzz '^FuzzBroker$$' -fuzztime $(FUZZTIME) ./broker
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
