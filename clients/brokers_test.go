@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -47,57 +48,25 @@ func (b *fakeBroker) Work() int64 {
 }
 
 // realBroker runs broker.Broker with millisecond timings.
-type realBroker struct {
-	b        *broker.Broker
-	endpoint string
-	cancel   context.CancelFunc
-	done     chan struct{}
-}
+type realBroker struct{ tb *brokertest.Broker }
 
 func startRealBroker(t testing.TB, endpoint string, tweaks ...func(*broker.Config)) *realBroker {
 	t.Helper()
 	if endpoint == "" {
 		endpoint = "tcp://127.0.0.1:*"
 	}
-	cfg := broker.DefaultConfig()
-	cfg.Endpoints = []string{endpoint}
-	cfg.HeartbeatInterval = 50 * time.Millisecond
-	cfg.MaxAttempts = 10
-	cfg.DrainTimeout = 50 * time.Millisecond
-	cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	for _, tweak := range tweaks {
-		tweak(&cfg)
-	}
-	var b *broker.Broker
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var err error
-		if b, err = broker.New(cfg); err == nil {
-			break
-		}
-		if time.Now().After(deadline) { // a restarted broker may wait for its port
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	rb := &realBroker{b: b, endpoint: b.Endpoints()[0], cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(rb.done)
-		if err := b.Run(ctx); err != nil {
-			t.Errorf("broker: %v", err)
-		}
-	}()
-	t.Cleanup(rb.Stop)
-	return rb
+	return &realBroker{brokertest.Start(t, append([]func(*broker.Config){func(cfg *broker.Config) {
+		cfg.Endpoints = []string{endpoint}
+		cfg.HeartbeatInterval = 50 * time.Millisecond
+		cfg.MaxAttempts = 10
+		cfg.DrainTimeout = 50 * time.Millisecond
+		cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}}, tweaks...)...)}
 }
 
-func (r *realBroker) Endpoint() string { return r.endpoint }
+func (r *realBroker) Endpoint() string { return r.tb.Endpoint }
 
-func (r *realBroker) Stop() {
-	r.cancel()
-	<-r.done
-}
+func (r *realBroker) Stop() { r.tb.Stop() }
 
 func (r *realBroker) Requests() int64 { return int64(r.counters().Requests) }
 
@@ -110,7 +79,7 @@ func (r *realBroker) Work() int64 {
 func (r *realBroker) counters() broker.Counters {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	snap, err := r.b.Snapshot(ctx)
+	snap, err := r.tb.Snapshot(ctx)
 	if err != nil {
 		return broker.Counters{}
 	}

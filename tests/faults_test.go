@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
@@ -71,11 +72,11 @@ func TestCrashingWorkersLoseNoWrites(t *testing.T) {
 	// Each crashed worker held at least one request when it vanished. The
 	// broker notices either way a crash shows: heartbeat silence (expiry) or
 	// a send that fails once libzmq has seen the connection drop.
-	waitFor(t, "the crashed workers to be gone", func() bool {
-		s := snapshot(t, b)
+	brokertest.WaitFor(t, "the crashed workers to be gone", func() bool {
+		s := b.State()
 		return len(s.Services) == 1 && s.Services[0].Workers == 1
 	})
-	s := snapshot(t, b)
+	s := b.State()
 	if s.Counters.Requeued < uint64(crashes) {
 		t.Fatalf("broker requeued %d requests, want at least one from each of %d crashed workers", s.Counters.Requeued, crashes)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
@@ -25,37 +26,18 @@ const (
 )
 
 // startBroker runs an in-process broker on an ephemeral loopback port until
-// the test ends.
-func startBroker(t *testing.T, tune func(*broker.Config)) (*broker.Broker, string) {
+// the test ends, with the heartbeats above; tune adjusts it further.
+func startBroker(t *testing.T, tune func(*broker.Config)) (*brokertest.Broker, string) {
 	t.Helper()
-	cfg := broker.DefaultConfig()
-	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
-	cfg.HeartbeatInterval = testHeartbeat
-	cfg.HeartbeatLiveness = testLiveness
-	cfg.DrainTimeout = 200 * time.Millisecond
-	cfg.Logger = zaptest.NewLogger(t)
-	if tune != nil {
-		tune(&cfg)
-	}
-	b, err := broker.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("broker Run: %v", err)
-			}
-		case <-time.After(waitLong):
-			t.Error("broker did not stop")
+	b := brokertest.Start(t, func(cfg *broker.Config) {
+		cfg.HeartbeatInterval = testHeartbeat
+		cfg.HeartbeatLiveness = testLiveness
+		cfg.DrainTimeout = 200 * time.Millisecond
+		if tune != nil {
+			tune(cfg)
 		}
 	})
-	return b, b.Endpoints()[0]
+	return b, b.Endpoint
 }
 
 // startWorker runs an SDK worker until the test ends.
@@ -89,28 +71,6 @@ func newClient(t *testing.T, brokers []string, opts ...clients.Option) *clients.
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func snapshot(t *testing.T, b *broker.Broker) broker.Snapshot {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
-	defer cancel()
-	s, err := b.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // rawPeer is a socket that speaks exact protocol frames, as a zguide

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
@@ -23,8 +24,8 @@ func TestEveryPeerKindOnOneBroker(t *testing.T) {
 	})
 	raw := dialRaw(t, ep, zmq.DEALER)
 	raw.send([]byte{}, []byte(mdp.HeaderWorker01), []byte{0x01}, []byte("echo"))
-	waitFor(t, "both workers registered", func() bool {
-		s := snapshot(t, b)
+	brokertest.WaitFor(t, "both workers registered", func() bool {
+		s := b.State()
 		return len(s.Services) == 1 && s.Services[0].Workers == 2
 	})
 
@@ -59,7 +60,7 @@ func TestEveryPeerKindOnOneBroker(t *testing.T) {
 			t.Fatalf("SDK client got %q, %v", reply, err)
 		}
 	}
-	s := snapshot(t, b)
+	s := b.State()
 	if s.Services[0].Outcomes.Answered != 30 || s.Counters.Malformed != 0 {
 		t.Fatalf("outcomes %+v, counters %+v", s.Services[0].Outcomes, s.Counters)
 	}

@@ -9,77 +9,41 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // realBroker is our broker (package broker) on a loopback port.
 type realBroker struct {
-	b    *broker.Broker
-	ep   string
-	stop func()
+	*brokertest.Broker
+	ep string
 }
 
+// startBroker runs our broker on endpoint with the tests' heartbeat and
+// the broker's default drain timeout; tune adjusts it further.
 func startBroker(t *testing.T, endpoint string, tune ...func(*broker.Config)) *realBroker {
 	t.Helper()
-	cfg := broker.DefaultConfig()
-	cfg.Endpoints = []string{endpoint}
-	cfg.HeartbeatInterval = testHB
-	cfg.HeartbeatLiveness = testBrokerLiveness
-	cfg.Logger = zaptest.NewLogger(t)
-	for _, f := range tune {
-		f(&cfg)
-	}
-	var b *broker.Broker
-	// The port of a broker just stopped may take a moment to be free.
-	waitFor(t, "broker on "+endpoint, func() bool {
-		var err error
-		b, err = broker.New(cfg)
-		return err == nil
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	var once sync.Once
-	r := &realBroker{b: b, ep: b.Endpoints()[0]}
-	r.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := receive(t, done, "the broker to stop"); err != nil {
-				t.Errorf("broker Run: %v", err)
-			}
-		})
-	}
-	t.Cleanup(r.stop)
-	return r
+	b := brokertest.Start(t, append([]func(*broker.Config){func(cfg *broker.Config) {
+		cfg.Endpoints = []string{endpoint}
+		cfg.HeartbeatInterval = testHB
+		cfg.HeartbeatLiveness = testBrokerLiveness
+		cfg.DrainTimeout = broker.DefaultConfig().DrainTimeout
+	}}, tune...)...)
+	return &realBroker{Broker: b, ep: b.Endpoint}
 }
 
 // service returns the broker's view of one service.
-func (r *realBroker) service(t *testing.T, name string) broker.ServiceSnapshot {
-	t.Helper()
-	snap, err := r.b.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
+func (r *realBroker) service(name string) broker.ServiceSnapshot {
+	s, ok := r.Service(name)
+	if !ok {
+		s.Name = name
 	}
-	for _, s := range snap.Services {
-		if s.Name == name {
-			return s
-		}
-	}
-	return broker.ServiceSnapshot{Name: name}
+	return s
 }
 
-func (r *realBroker) counters(t *testing.T) broker.Counters {
-	t.Helper()
-	snap, err := r.b.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap.Counters
-}
+func (r *realBroker) counters() broker.Counters { return r.State().Counters }
 
 func newSDKClient(t *testing.T, ep string) *clients.Client {
 	t.Helper()
@@ -110,7 +74,7 @@ func TestOurBrokerServes(t *testing.T) {
 		}
 		return streamTen(ctx, req)
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "stream").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("stream").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 
@@ -159,12 +123,12 @@ func TestOurBrokerSlowHandler(t *testing.T) {
 		}
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "slow").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("slow").Workers == 1 })
 	reply, err := newSDKClient(t, rb.ep).Request(testCtx(t), "slow", []byte("done"))
 	if err != nil || !bodyIs(reply, "done") {
 		t.Fatalf("slow request: %q, %v", reply, err)
 	}
-	if c := rb.counters(t); c.WorkersExpired != 0 || c.Requeued != 0 || c.WorkersRegistered != 1 {
+	if c := rb.counters(); c.WorkersExpired != 0 || c.Requeued != 0 || c.WorkersRegistered != 1 {
 		t.Fatalf("expired %d, requeued %d, registered %d: want 0, 0, 1", c.WorkersExpired, c.Requeued, c.WorkersRegistered)
 	}
 }
@@ -177,9 +141,9 @@ func TestOurBrokerRestart(t *testing.T) {
 	if _, err := newSDKClient(t, rb.ep).Request(testCtx(t), "echo", []byte("before")); err != nil {
 		t.Fatalf("before the restart: %v", err)
 	}
-	rb.stop()
+	rb.Stop()
 	rb2 := startBroker(t, rb.ep)
-	waitFor(t, "the worker to register again", func() bool { return rb2.service(t, "echo").Workers == 1 })
+	waitFor(t, "the worker to register again", func() bool { return rb2.service("echo").Workers == 1 })
 	reply, err := newSDKClient(t, rb2.ep).Request(testCtx(t), "echo", []byte("after"))
 	if err != nil || !bodyIs(reply, "after") {
 		t.Fatalf("after the restart: %q, %v", reply, err)
@@ -203,7 +167,7 @@ func TestOurBrokerRestartMidRequest(t *testing.T) {
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c, err := clients.New([]string{rb.ep}, clients.WithTimeout(300*time.Millisecond), clients.WithRetries(50),
 		clients.WithBackoff(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {
@@ -215,11 +179,10 @@ func TestOurBrokerRestartMidRequest(t *testing.T) {
 	call := c.Go(ctx, "svc", []byte("survives"))
 	receive(t, started, "the handler to start")
 
-	rb.stop()
+	rb.Stop()
 	rb2 := startBroker(t, rb.ep, shortDrain)
 	waitFor(t, "the retry to reach the worker through the new broker", func() bool {
-		snap, err := rb2.b.Snapshot(context.Background())
-		return err == nil && snap.InFlight == 1
+		return rb2.State().InFlight == 1
 	})
 	close(release)
 	if reply, err := call.Wait(); err != nil || !bodyIs(reply, "survives") {
@@ -228,7 +191,7 @@ func TestOurBrokerRestartMidRequest(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want once", n)
 	}
-	if c := rb2.counters(t); c.WorkersRegistered != 1 || c.StaleReplies != 0 {
+	if c := rb2.counters(); c.WorkersRegistered != 1 || c.StaleReplies != 0 {
 		t.Fatalf("new broker: registered %d, stale replies %d; want 1, 0", c.WorkersRegistered, c.StaleReplies)
 	}
 }
@@ -239,7 +202,7 @@ func TestOurBrokerConcurrency(t *testing.T) {
 	rb := startBroker(t, "tcp://127.0.0.1:*")
 	h, peak := barrier(k)
 	startWorker(t, rb.ep, "svc", h, WithConcurrency(k))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	calls := make([]*clients.Call, k)
@@ -254,7 +217,7 @@ func TestOurBrokerConcurrency(t *testing.T) {
 	if p := peak.Load(); p != k {
 		t.Fatalf("%d handlers at once, want %d", p, k)
 	}
-	if n := rb.service(t, "svc").Workers; n != 1 {
+	if n := rb.service("svc").Workers; n != 1 {
 		t.Fatalf("%d workers registered, want 1", n)
 	}
 }
@@ -270,12 +233,12 @@ func TestOurBrokerDrain(t *testing.T) {
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	call := newSDKClient(t, rb.ep).Go(testCtx(t), "svc", []byte("in flight"))
 	receive(t, started, "the handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
-	waitFor(t, "the broker to see the drain", func() bool { return rb.service(t, "svc").Draining == 1 })
+	waitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
 	close(release)
 	if reply, err := call.Wait(); err != nil || !bodyIs(reply, "in flight") {
 		t.Fatalf("request in flight: %q, %v", reply, err)
@@ -283,8 +246,8 @@ func TestOurBrokerDrain(t *testing.T) {
 	if err := receive(t, shut, "Shutdown"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	waitFor(t, "the worker to leave", func() bool { return rb.service(t, "svc").Workers == 0 })
-	if c := rb.counters(t); c.Requeued != 0 || c.StaleReplies != 0 {
+	waitFor(t, "the worker to leave", func() bool { return rb.service("svc").Workers == 0 })
+	if c := rb.counters(); c.Requeued != 0 || c.StaleReplies != 0 {
 		t.Fatalf("requeued %d, stale %d: want 0", c.Requeued, c.StaleReplies)
 	}
 }
@@ -309,17 +272,17 @@ func TestOurBrokerDrainOnCancel(t *testing.T) {
 		})
 	}
 	first := startWorker(t, rb.ep, "svc", serveAs("first"), WithConcurrency(2))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	inFlight := c.Go(ctx, "svc", []byte("in flight"))
 	receive(t, started, "the handler to start")
 
 	first.cancel()
-	waitFor(t, "the broker to see the drain", func() bool { return rb.service(t, "svc").Draining == 1 })
+	waitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
 	// The worker has a free slot, but it is draining: the broker keeps this one.
 	late := c.Go(ctx, "svc", []byte("late"))
-	waitFor(t, "the late request to be queued", func() bool { return rb.service(t, "svc").Queued == 1 })
+	waitFor(t, "the late request to be queued", func() bool { return rb.service("svc").Queued == 1 })
 	close(release)
 	if reply, err := inFlight.Wait(); err != nil || !bodyIs(reply, "first") {
 		t.Fatalf("request in flight: %q, %v", reply, err)
@@ -327,7 +290,7 @@ func TestOurBrokerDrainOnCancel(t *testing.T) {
 	if err := first.wait(t); err != nil {
 		t.Fatalf("Run after a complete drain: %v", err)
 	}
-	if s := rb.service(t, "svc"); s.Workers != 0 || s.Queued != 1 {
+	if s := rb.service("svc"); s.Workers != 0 || s.Queued != 1 {
 		t.Fatalf("after the drain: %d workers, %d queued; want 0, 1", s.Workers, s.Queued)
 	}
 	if who, ok := seen.Load("late"); ok {
@@ -348,9 +311,9 @@ func TestOurBrokerTiers(t *testing.T) {
 		return HandlerFunc(func(context.Context, *Request) ([][]byte, error) { return [][]byte{[]byte(name)}, nil })
 	}
 	startWorker(t, rb.ep, "svc", named("tier 2"), WithTier(2))
-	waitFor(t, "the tier-2 worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the tier-2 worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	best := startWorker(t, rb.ep, "svc", named("tier 1"))
-	waitFor(t, "the tier-1 worker to register", func() bool { return rb.service(t, "svc").Workers == 2 })
+	waitFor(t, "the tier-1 worker to register", func() bool { return rb.service("svc").Workers == 2 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	for i := range 5 {
@@ -362,7 +325,7 @@ func TestOurBrokerTiers(t *testing.T) {
 	if err := best.wait(t); err != nil {
 		t.Fatalf("tier-1 Run: %v", err)
 	}
-	waitFor(t, "the tier-1 worker to leave", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the tier-1 worker to leave", func() bool { return rb.service("svc").Workers == 1 })
 	if reply, err := c.Request(ctx, "svc", []byte("x")); err != nil || !bodyIs(reply, "tier 2") {
 		t.Fatalf("without tier 1: %q, %v; want the tier-2 worker", reply, err)
 	}
@@ -388,12 +351,12 @@ func TestOurBrokerHonoursDeclaredHeartbeat(t *testing.T) {
 		}
 		return req.Body, nil
 	}), WithHeartbeat(interval))
-	waitFor(t, "the worker to register", func() bool { return rb.service(t, "svc").Workers == 1 })
+	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	reply, err := newSDKClient(t, rb.ep).Request(testCtx(t), "svc", []byte("patient"))
 	if err != nil || !bodyIs(reply, "patient") {
 		t.Fatalf("request: %q, %v", reply, err)
 	}
-	if c := rb.counters(t); c.WorkersExpired != 0 || c.Requeued != 0 || c.WorkersRegistered != 1 {
+	if c := rb.counters(); c.WorkersExpired != 0 || c.Requeued != 0 || c.WorkersRegistered != 1 {
 		t.Fatalf("expired %d, requeued %d, registered %d: want 0, 0, 1", c.WorkersExpired, c.Requeued, c.WorkersRegistered)
 	}
 }

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/goleak"
-	"go.uber.org/zap/zaptest"
 
-	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -18,34 +16,9 @@ func TestMain(m *testing.M) {
 }
 
 // startBroker runs our broker in-process on an ephemeral 127.0.0.1 port
-// until the test ends, and returns its endpoint.
-func startBroker(t *testing.T) string {
-	t.Helper()
-	cfg := broker.DefaultConfig()
-	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
-	cfg.Logger = zaptest.NewLogger(t)
-	// An interrupted run leaves requests behind; do not wait for them.
-	cfg.DrainTimeout = 100 * time.Millisecond
-	b, err := broker.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("broker Run: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("the broker did not stop")
-		}
-	})
-	return b.Endpoints()[0]
-}
+// until the test ends, and returns its endpoint. Its drain timeout is short:
+// an interrupted run leaves requests behind, and stopping need not wait.
+func startBroker(t *testing.T) string { return brokertest.Start(t).Endpoint }
 
 // fakeBroker is a ROUTER on an ephemeral 127.0.0.1 port that gives every
 // client request to answer, which returns the frames to send back (nil:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/mdp"
 	zmq "github.com/pebbe/zmq4"
 )
@@ -45,7 +46,7 @@ func (l *logBuffer) String() string {
 // broker endpoint and admin address.
 func (l *logBuffer) started(t *testing.T) (endpoint, admin string) {
 	t.Helper()
-	waitFor(t, "mdbroker started", func() bool { return strings.Contains(l.String(), `"mdbroker started"`) })
+	brokertest.WaitFor(t, "mdbroker started", func() bool { return strings.Contains(l.String(), `"mdbroker started"`) })
 	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	for sc.Scan() {
 		var line struct {
@@ -59,17 +60,6 @@ func (l *logBuffer) started(t *testing.T) (endpoint, admin string) {
 	}
 	t.Fatalf("no started line in %s", l.String())
 	return "", ""
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func httpGet(t *testing.T, admin, path string) (int, string) {
@@ -155,7 +145,7 @@ func serveOne(t *testing.T, ep, admin string) (w, c *peer, req mdp.Message) {
 	t.Helper()
 	w = dial(t, ep)
 	w.send(mdp.Message{Version: mdp.V01, Kind: mdp.WorkerReady, Service: "slow"})
-	waitFor(t, "worker registered", func() bool {
+	brokertest.WaitFor(t, "worker registered", func() bool {
 		_, body := httpGet(t, admin, "/metrics")
 		return strings.Contains(body, `mdbroker_workers{service="slow",state="idle"} 1`)
 	})
@@ -179,7 +169,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if got := c.expect(mdp.ClientFinal); string(got.Body[0]) != "done" {
 		t.Fatalf("client got %q", got.Body)
 	}
-	waitFor(t, "answered in metrics", func() bool {
+	brokertest.WaitFor(t, "answered in metrics", func() bool {
 		_, body := httpGet(t, admin, "/metrics")
 		return strings.Contains(body, `mdbroker_requests_total{service="slow",outcome="answered"} 1`)
 	})
@@ -255,7 +245,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "not ready while draining", func() bool {
+	brokertest.WaitFor(t, "not ready while draining", func() bool {
 		status, _ := httpGet(t, admin, "/readyz")
 		return status == http.StatusServiceUnavailable
 	})

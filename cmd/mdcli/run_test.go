@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
 )
@@ -179,28 +180,17 @@ func TestJSONErrorIsValidJSON(t *testing.T) {
 // "echo" echoes, "fails" answers 500 with a text. The exit codes tell
 // success, an error reply and a timeout apart.
 func TestAgainstRealBroker(t *testing.T) {
-	cfg := broker.DefaultConfig()
-	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
-	cfg.DrainTimeout = 10 * time.Millisecond
-	cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
-	br, err := broker.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := brokertest.Start(t, func(cfg *broker.Config) {
+		cfg.DrainTimeout = 10 * time.Millisecond
+		cfg.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}).Endpoint
+	// Workers stop before the broker (cleanups run last first).
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		cancel()
 		wg.Wait()
 	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := br.Run(ctx); err != nil {
-			t.Errorf("broker: %v", err)
-		}
-	}()
-	ep := br.Endpoints()[0]
 	b := "--broker=" + ep
 
 	// No workers yet.
