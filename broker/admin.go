@@ -17,8 +17,9 @@ const adminTimeout = 2 * time.Second
 //	/readyz   200 while the loop runs and takes requests, 503 before
 //	          Run, while draining and after Run has returned
 //
-// Each request asks the loop for a Snapshot; nothing else touches broker
-// state. It is safe to serve from any number of goroutines.
+// /metrics asks the loop for a Snapshot, the probes only for its Health
+// (constant time); nothing else touches broker state. It is safe to serve
+// from any number of goroutines.
 func AdminHandler(b *Broker) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -31,18 +32,18 @@ func AdminHandler(b *Broker) http.Handler {
 		snap.WritePrometheus(w)
 	})
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := adminSnapshot(r, b); err != nil {
+		if _, err := adminHealth(r, b); err != nil {
 			http.Error(w, "not live: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		snap, err := adminSnapshot(r, b)
+		h, err := adminHealth(r, b)
 		switch {
 		case err != nil:
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-		case snap.Draining:
+		case h.Draining:
 			http.Error(w, "not ready: draining", http.StatusServiceUnavailable)
 		default:
 			w.Write([]byte("ok\n"))
@@ -55,4 +56,10 @@ func adminSnapshot(r *http.Request, b *Broker) (Snapshot, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), adminTimeout)
 	defer cancel()
 	return b.Snapshot(ctx)
+}
+
+func adminHealth(r *http.Request, b *Broker) (Health, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), adminTimeout)
+	defer cancel()
+	return b.Health(ctx)
 }

@@ -3,6 +3,7 @@ package broker
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -50,7 +51,8 @@ func parseMetrics(t *testing.T, text string) map[string]float64 {
 // The admin endpoints report what the broker did: requests by service and
 // outcome, latency, queue depth, workers by state, malformed messages.
 func TestAdminMetrics(t *testing.T) {
-	tb := startBroker(t, nil)
+	// Slow heartbeats: the raw worker below never answers them.
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatInterval = time.Second })
 	h := AdminHandler(tb.Broker)
 	w := tb.readyWorker(t, ready(mdp.V01, "echo"))
 	c := dial(t, tb.ep, zmq.DEALER)
@@ -90,6 +92,10 @@ func TestAdminMetrics(t *testing.T) {
 		t.Error("latency histogram has no TYPE line")
 	}
 
+	health, err := tb.Health(t.Context())
+	if err != nil || health != (Health{Services: 2, Workers: 1, Queued: 1}) {
+		t.Errorf("Health = %+v, %v; want 2 services, 1 worker, 1 queued", health, err)
+	}
 	for _, path := range []string{"/livez", "/readyz"} {
 		if code, body := get(t, h, path); code != http.StatusOK {
 			t.Errorf("%s: %d %s", path, code, body)
@@ -134,15 +140,17 @@ func TestAdminNotRunning(t *testing.T) {
 	}
 }
 
-// Label values are escaped and made valid UTF-8, whatever the service name.
+// Label values are escaped and made valid UTF-8, whatever the service name,
+// and names that differ in invalid bytes stay apart.
 func TestPrometheusLabelEscaping(t *testing.T) {
 	h := newHistogram()
-	snap := Snapshot{Services: []ServiceSnapshot{{Name: "a\"b\\c\nd\xff", Queued: 2}}, Latency: h.snapshot()}
+	snap := Snapshot{Services: []ServiceSnapshot{{Name: "a\"b\\c\nd\xff", Queued: 2}, {Name: "a\"b\\c\nd\xfe"}},
+		Latency: h.snapshot()}
 	var b strings.Builder
 	if err := snap.WritePrometheus(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `mdbroker_queue_depth{service="a\"b\\c\nd` + "\uFFFD" + `"} 2`
+	want := `mdbroker_queue_depth{service="a\"b\\c\nd\\xff"} 2`
 	if !strings.Contains(b.String(), want+"\n") {
 		t.Fatalf("no line %q in\n%s", want, b.String())
 	}
@@ -154,3 +162,83 @@ func TestPrometheusLabelEscaping(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// The latency histogram is cumulative, its +Inf bucket equals its count, and
+// every family has its TYPE line before its samples.
+func TestPrometheusHistogram(t *testing.T) {
+	h := newHistogram()
+	for _, d := range []time.Duration{50 * time.Microsecond, 50 * time.Microsecond, 3 * time.Millisecond, 20 * time.Second} {
+		h.observe(d)
+	}
+	var b strings.Builder
+	if err := (Snapshot{Latency: h.snapshot()}).WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	m := parseMetrics(t, b.String())
+	for series, want := range map[string]float64{
+		`mdbroker_request_duration_seconds_bucket{le="0.0001"}`: 2,
+		`mdbroker_request_duration_seconds_bucket{le="0.0025"}`: 2,
+		`mdbroker_request_duration_seconds_bucket{le="0.005"}`:  3,
+		`mdbroker_request_duration_seconds_bucket{le="10"}`:     3,
+		`mdbroker_request_duration_seconds_bucket{le="+Inf"}`:   4,
+		`mdbroker_request_duration_seconds_count`:               4,
+	} {
+		if got := m[series]; got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	typed := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name := strings.Fields(rest)[0]
+			if typed[name] {
+				t.Errorf("two TYPE lines for %s", name)
+			}
+			typed[name] = true
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := strings.FieldsFunc(line, func(r rune) bool { return r == '{' || r == ' ' })[0]
+		family := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+		if !typed[name] && !typed[family] {
+			t.Errorf("sample %q before its TYPE line", line)
+		}
+	}
+}
+
+// Per-service series are bounded however many service names clients make
+// up: services with workers first, then the longest queues.
+func TestPrometheusServiceBound(t *testing.T) {
+	var snap Snapshot
+	h := newHistogram()
+	snap.Latency = h.snapshot()
+	for i := 0; i < MaxMetricServices+10; i++ {
+		snap.Services = append(snap.Services, ServiceSnapshot{Name: fmt.Sprintf("junk-%05d", i), Queued: 1})
+	}
+	snap.Services = append(snap.Services, ServiceSnapshot{Name: "served", Workers: 1},
+		ServiceSnapshot{Name: "zz-long-queue", Queued: 50})
+	var b strings.Builder
+	if err := snap.WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	m := parseMetrics(t, b.String())
+	depths := 0
+	for series := range m {
+		if strings.HasPrefix(series, "mdbroker_queue_depth{") {
+			depths++
+		}
+	}
+	if depths != MaxMetricServices {
+		t.Errorf("%d services listed, want %d", depths, MaxMetricServices)
+	}
+	for _, series := range []string{`mdbroker_queue_depth{service="served"}`, `mdbroker_queue_depth{service="zz-long-queue"}`} {
+		if _, ok := m[series]; !ok {
+			t.Errorf("%s left out", series)
+		}
+	}
+	if got := m["mdbroker_services_unlisted"]; got != 12 {
+		t.Errorf("unlisted = %v, want 12", got)
+	}
+}

@@ -154,35 +154,66 @@ func (b *Broker) waker(ctx context.Context, stop <-chan struct{}) {
 	}
 }
 
-// Snapshot asks the loop for a copy of its state and counters. Called
-// before Run has started, it waits for it (bounded by ctx); after Run has
-// returned it fails with ErrNotRunning.
+// Snapshot asks the loop for a copy of its state and counters: every
+// service, so its cost grows with their number (see Health for a cheap
+// probe). Called before Run has started, it waits for it (bounded by ctx);
+// after Run has returned it fails with ErrNotRunning.
 func (b *Broker) Snapshot(ctx context.Context) (Snapshot, error) {
-	reply := make(chan Snapshot, 1)
+	var s Snapshot
+	if err := b.ask(ctx, func(c *core, now time.Time) { s = c.snapshot(now) }); err != nil {
+		return Snapshot{}, err
+	}
+	return s, nil
+}
+
+// Health is the broker's state in numbers that cost nothing to take.
+type Health struct {
+	Draining bool
+	Services int
+	Workers  int
+	Queued   int // requests waiting for a worker
+	InFlight int // requests held by workers
+}
+
+// Health asks the loop for its Health, as Snapshot does, in constant time.
+func (b *Broker) Health(ctx context.Context) (Health, error) {
+	var h Health
+	if err := b.ask(ctx, func(c *core, _ time.Time) {
+		h = Health{Draining: c.draining, Services: len(c.services), Workers: len(c.workers),
+			Queued: c.queued, InFlight: len(c.requests) - c.queued}
+	}); err != nil {
+		return Health{}, err
+	}
+	return h, nil
+}
+
+// ask runs fn in the loop and waits until it has run.
+func (b *Broker) ask(ctx context.Context, fn func(*core, time.Time)) error {
 	select {
 	case <-b.running:
 	case <-b.done:
-		return Snapshot{}, ErrNotRunning
+		return ErrNotRunning
 	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
+		return ctx.Err()
 	}
+	ran := make(chan struct{})
 	select {
-	case b.cmds <- func(c *core, now time.Time) { reply <- c.snapshot(now) }:
+	case b.cmds <- func(c *core, now time.Time) { fn(c, now); close(ran) }:
 	case <-b.done:
-		return Snapshot{}, ErrNotRunning
+		return ErrNotRunning
 	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
+		return ctx.Err()
 	}
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
 	select {
-	case s := <-reply:
-		return s, nil
+	case <-ran:
+		return nil
 	case <-b.done:
-		return Snapshot{}, ErrNotRunning
+		return ErrNotRunning
 	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
+		return ctx.Err()
 	}
 }

@@ -1,6 +1,9 @@
 package broker
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // latencyBounds are the upper bounds of the request latency histogram's
 // buckets, from accept to final reply.
@@ -42,5 +45,5 @@ type HistogramSnapshot struct {
 }
 
 func (h *histogram) snapshot() HistogramSnapshot {
-	return HistogramSnapshot{Bounds: latencyBounds, Counts: append([]uint64(nil), h.counts...), Sum: h.sum, Count: h.n}
+	return HistogramSnapshot{Bounds: slices.Clone(latencyBounds), Counts: append([]uint64(nil), h.counts...), Sum: h.sum, Count: h.n}
 }

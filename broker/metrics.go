@@ -2,32 +2,43 @@ package broker
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // WritePrometheus writes the snapshot in the Prometheus text exposition
 // format (version 0.0.4). Per-service series disappear when the broker
 // forgets an idle service; Prometheus treats their return as a counter
 // reset, which rate() handles.
+//
+// Any client can name a service, so the per-service series are bounded:
+// every service with a worker is listed, then those with the longest
+// queues up to MaxMetricServices in all; mdbroker_services_unlisted counts
+// the rest, whose requests still count in the broker-wide series.
 func (s Snapshot) WritePrometheus(w io.Writer) error {
 	p := promWriter{w: bufio.NewWriter(w)}
-	p.outcomes(s.Services)
+	listed := metricServices(s.Services)
+	p.outcomes(listed)
 	p.latency(s.Latency)
 	p.family("mdbroker_queue_depth", "gauge", "Requests waiting in a service's queue.")
-	for _, svc := range s.Services {
+	for _, svc := range listed {
 		p.sample("mdbroker_queue_depth", labels("service", svc.Name), float64(svc.Queued))
 	}
 	p.family("mdbroker_queue_bytes", "gauge", "Bytes of the requests waiting in a service's queue.")
-	for _, svc := range s.Services {
+	for _, svc := range listed {
 		p.sample("mdbroker_queue_bytes", labels("service", svc.Name), float64(svc.QueuedBytes))
 	}
-	p.workers(s.Services)
+	p.workers(listed)
 	p.gauge("mdbroker_requests_queued", "Requests waiting in every queue.", float64(s.Queued))
 	p.gauge("mdbroker_requests_in_flight", "Requests held by workers.", float64(s.InFlight))
 	p.gauge("mdbroker_services", "Services the broker knows.", float64(len(s.Services)))
+	p.gauge("mdbroker_services_unlisted", "Services left out of the per-service series (see MaxMetricServices).",
+		float64(len(s.Services)-len(listed)))
 	p.gauge("mdbroker_draining", "1 while the broker shuts down gracefully.", boolGauge(s.Draining))
 	p.counters(s.Counters)
 	p.family("mdbroker_build_info", "gauge", "The broker's version.")
@@ -36,6 +47,30 @@ func (s Snapshot) WritePrometheus(w io.Writer) error {
 		return p.err
 	}
 	return p.w.Flush()
+}
+
+// MaxMetricServices bounds how many services get their own series.
+const MaxMetricServices = 1000
+
+// metricServices picks the services listed by name: all with workers, then
+// the longest queues, at most MaxMetricServices, in name order.
+func metricServices(all []ServiceSnapshot) []ServiceSnapshot {
+	if len(all) <= MaxMetricServices {
+		return all
+	}
+	ranked := slices.Clone(all)
+	slices.SortStableFunc(ranked, func(a, b ServiceSnapshot) int {
+		if (a.Workers > 0) != (b.Workers > 0) {
+			if a.Workers > 0 {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.Queued, a.Queued)
+	})
+	ranked = ranked[:MaxMetricServices]
+	slices.SortFunc(ranked, func(a, b ServiceSnapshot) int { return strings.Compare(a.Name, b.Name) })
+	return ranked
 }
 
 func (p *promWriter) outcomes(services []ServiceSnapshot) {
@@ -62,9 +97,12 @@ func (p *promWriter) latency(h HistogramSnapshot) {
 		cum += h.Counts[i]
 		p.sample(name+"_bucket", labels("le", formatFloat(bound.Seconds())), float64(cum))
 	}
-	p.sample(name+"_bucket", labels("le", "+Inf"), float64(h.Count))
+	for _, n := range h.Counts[len(h.Bounds):] {
+		cum += n
+	}
+	p.sample(name+"_bucket", labels("le", "+Inf"), float64(cum))
 	p.sample(name+"_sum", "", h.Sum.Seconds())
-	p.sample(name+"_count", "", float64(h.Count))
+	p.sample(name+"_count", "", float64(cum))
 }
 
 func (p *promWriter) workers(services []ServiceSnapshot) {
@@ -129,7 +167,7 @@ func (p *promWriter) printf(format string, args ...any) {
 }
 
 // labels renders name/value pairs as {a="x",b="y"}, escaped as the
-// exposition format asks; service names need not be UTF-8, label values must.
+// exposition format asks.
 func labels(pairs ...string) string {
 	var b strings.Builder
 	b.WriteByte('{')
@@ -139,10 +177,30 @@ func labels(pairs ...string) string {
 		}
 		b.WriteString(pairs[i])
 		b.WriteString(`="`)
-		b.WriteString(labelEscaper.Replace(strings.ToValidUTF8(pairs[i+1], "\uFFFD")))
+		b.WriteString(labelEscaper.Replace(printableUTF8(pairs[i+1])))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
+	return b.String()
+}
+
+// printableUTF8 makes a service name, which may be any bytes, a valid UTF-8
+// label value: each invalid byte becomes the text \xNN, so that distinct
+// names stay distinct.
+func printableUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
 	return b.String()
 }
 
