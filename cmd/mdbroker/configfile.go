@@ -19,13 +19,14 @@ type setting struct {
 const maxConfigFile = 1 << 20
 
 // readConfigFile reads a file of `name = value` lines. Blank lines and
-// lines starting with # are skipped; a value may be in double quotes (Go
-// syntax); a name may repeat where its flag does (bind).
+// lines starting with # are skipped, and so is a # after white space that
+// ends a value; a value may be in double quotes (Go syntax), to hold a #.
+// Whether a name may repeat (only bind may) is the caller's to check.
 //
 //	# /etc/mdbroker.conf
 //	bind = tcp://0.0.0.0:5555
 //	heartbeat = 1s
-//	queue-bytes = 128MiB
+//	queue-bytes = 128MiB  # per service
 func readConfigFile(path string) ([]setting, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -38,7 +39,11 @@ func readConfigFile(path string) ([]setting, error) {
 	var out []setting
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		line := sc.Text()
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF") // a byte-order mark some editors write
+		}
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -47,12 +52,9 @@ func readConfigFile(path string) ([]setting, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("%s:%d: want `name = value`, got %q", path, n, line)
 		}
-		if strings.HasPrefix(value, `"`) {
-			unq, err := strconv.Unquote(value)
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: bad quoted value %s", path, n, value)
-			}
-			value = unq
+		value, err := settingValue(value)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
 		}
 		out = append(out, setting{name: strings.TrimPrefix(name, "--"), value: value, line: n})
 	}
@@ -60,4 +62,25 @@ func readConfigFile(path string) ([]setting, error) {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	return out, nil
+}
+
+// settingValue reads what follows `=`: a quoted string, or the text up to a
+// comment (a # after white space).
+func settingValue(raw string) (string, error) {
+	if strings.HasPrefix(raw, `"`) {
+		quoted, err := strconv.QuotedPrefix(raw)
+		if err != nil {
+			return "", fmt.Errorf("bad quoted value %s", raw)
+		}
+		if rest := strings.TrimSpace(raw[len(quoted):]); rest != "" && !strings.HasPrefix(rest, "#") {
+			return "", fmt.Errorf("unexpected %q after the quoted value", rest)
+		}
+		return strconv.Unquote(quoted)
+	}
+	for i := 1; i < len(raw); i++ {
+		if raw[i] == '#' && (raw[i-1] == ' ' || raw[i-1] == '\t') {
+			return strings.TrimSpace(raw[:i]), nil
+		}
+	}
+	return raw, nil
 }

@@ -41,10 +41,17 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 	var srv *http.Server
 	adminAddr := ""
 	if ln != nil {
-		srv = &http.Server{Handler: broker.AdminHandler(b), ReadHeaderTimeout: 5 * time.Second,
-			ErrorLog: zap.NewStdLog(log.Named("admin"))}
+		srv = &http.Server{Handler: broker.AdminHandler(b), ErrorLog: zap.NewStdLog(log.Named("admin")),
+			ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+			MaxHeaderBytes: 16 << 10}
 		adminAddr = ln.Addr().String()
-		go func() { adminDone <- srv.Serve(ln) }()
+		go func() {
+			err := srv.Serve(ln)
+			if !errors.Is(err, http.ErrServerClosed) {
+				log.Error("admin server failed; the broker goes on without it", zap.Error(err))
+			}
+			adminDone <- err
+		}()
 	}
 	log.Info("mdbroker started", zap.String("version", broker.Version), zap.Strings("endpoints", b.Endpoints()),
 		zap.String("admin", adminAddr), zap.Duration("heartbeat", cfg.HeartbeatInterval),
@@ -57,9 +64,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 		if err := srv.Shutdown(sctx); err != nil {
 			srv.Close()
 		}
-		if err := <-adminDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("admin server stopped", zap.Error(err))
-		}
+		<-adminDone
 	}
 	return runErr
 }

@@ -75,9 +75,10 @@ func httpGet(t *testing.T, admin, path string) (int, string) {
 }
 
 // testArgs binds ephemeral loopback ports and logs JSON, so the test can
-// read where the broker listens.
+// read where the broker listens. The raw test workers never heartbeat, so
+// liveness is high enough that a stalled test is not taken for a dead one.
 var testArgs = []string{"--bind", "tcp://127.0.0.1:*", "--admin", "127.0.0.1:0", "--log-format", "json",
-	"--log-level", "debug", "--heartbeat", "100ms", "--drain-timeout", "10s"}
+	"--log-level", "debug", "--heartbeat", "100ms", "--liveness", "100", "--drain-timeout", "10s"}
 
 // peer is a raw DEALER speaking exact protocol frames.
 type peer struct {
@@ -161,7 +162,7 @@ func TestRunServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	code := make(chan int, 1)
-	go func() { code <- run(ctx, testArgs, envOf(nil), io.Discard, &logs) }()
+	go func() { code <- run(ctx, testArgs, nil, io.Discard, &logs) }()
 	ep, admin := logs.started(t)
 
 	w, c, req := serveOne(t, ep, admin)
@@ -201,7 +202,7 @@ func TestRunPortInUse(t *testing.T) {
 	defer ln.Close()
 	var logs logBuffer
 	args := append(append([]string(nil), testArgs...), "--admin", ln.Addr().String())
-	if code := run(t.Context(), args, envOf(nil), io.Discard, &logs); code != 1 || !strings.Contains(logs.String(), "address already in use") {
+	if code := run(t.Context(), args, nil, io.Discard, &logs); code != 1 || !strings.Contains(logs.String(), "address already in use") {
 		t.Fatalf("exit %d, logs %s", code, logs.String())
 	}
 
@@ -216,7 +217,7 @@ func TestRunPortInUse(t *testing.T) {
 	taken, _ := z.GetLastEndpoint()
 	logs = logBuffer{}
 	args = append(append([]string(nil), testArgs...), "--bind", taken)
-	if code := run(t.Context(), args, envOf(nil), io.Discard, &logs); code != 1 || !strings.Contains(logs.String(), "bind "+taken) {
+	if code := run(t.Context(), args, nil, io.Discard, &logs); code != 1 || !strings.Contains(logs.String(), "bind "+taken) {
 		t.Fatalf("exit %d, logs %s", code, logs.String())
 	}
 }
@@ -227,7 +228,12 @@ func TestRunPortInUse(t *testing.T) {
 func TestSIGTERMDrains(t *testing.T) {
 	var logs logBuffer
 	cmd := exec.Command(os.Args[0], testArgs...)
-	cmd.Env = append(os.Environ(), execEnv+"=1")
+	for _, kv := range os.Environ() { // the developer's own MDBROKER_* must not change the test
+		if !strings.HasPrefix(kv, envPrefix) {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, execEnv+"=1")
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -36,12 +36,12 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal gets the default action: exit at once
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], environMap(os.Environ()), os.Stdout, os.Stderr))
 }
 
 // run is mdbroker without the process: it returns the exit code.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o, err := parseOptions(args, getenv, stderr)
+func run(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) int {
+	o, unknownEnv, err := parseOptions(args, env, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -54,6 +54,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(o.logLevel, o.logFormat, stderr)
 	defer log.Sync()
+	for _, name := range unknownEnv {
+		log.Warn("environment variable names no setting; ignored (see mdbroker -h)", zap.String("name", name))
+	}
 	stopped := context.AfterFunc(ctx, func() { log.Info("stopping: draining requests in flight", zap.Duration("timeout", o.cfg.DrainTimeout)) })
 	defer stopped()
 	if err := serve(ctx, o, log); err != nil {

@@ -9,7 +9,7 @@ import (
 
 // execEnv, set in a child's environment, makes the test binary run main:
 // the signal tests run mdbroker as a real process without building it.
-const execEnv = "MDBROKER_TEST_EXEC_MAIN"
+const execEnv = "MAJORDOMO_TEST_EXEC_MDBROKER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(execEnv) == "1" {

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/majordomo-go/majordomo/broker"
@@ -67,64 +69,103 @@ func defaultOptions() options {
 	return options{cfg: broker.DefaultConfig(), admin: "127.0.0.1:9555", logLevel: "info", logFormat: "console"}
 }
 
-// parseOptions reads defaults, then the config file, then the environment,
-// then the command line, each overriding the one before.
-func parseOptions(args []string, getenv func(string) string, out io.Writer) (options, error) {
-	o := defaultOptions()
+// parseOptions reads defaults, then the config file, then the environment
+// (env holds every variable; those that name no flag are returned as
+// unknownEnv, to be warned about), then the command line, each overriding
+// the one before.
+func parseOptions(args []string, env map[string]string, out io.Writer) (o options, unknownEnv []string, err error) {
+	o = defaultOptions()
 	fs := o.flagSet(out)
 	if slices.ContainsFunc(args, isHelp) {
 		printUsage(fs, out)
-		return o, flag.ErrHelp
+		return o, nil, flag.ErrHelp
 	}
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		return o, nil, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
+		return o, nil, fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
 	}
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
 
 	// The environment and the file each go through fs.Set, so a value is
-	// checked the same way wherever it comes from.
-	fromEnv := map[string]string{}
-	var errs []error
+	// checked the same way wherever it comes from. --version is a command,
+	// not a setting: MDBROKER_VERSION (a common name for other things) is
+	// not read.
+	type envSetting struct{ name, value string }
+	var fromEnv []envSetting
+	inEnv := map[string]bool{}
+	known := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) {
-		if v := getenv(envName(f.Name)); v != "" && !onCommandLine[f.Name] {
-			fromEnv[f.Name] = v
+		if f.Name == "version" {
+			return
+		}
+		known[envName(f.Name)] = true
+		if v := env[envName(f.Name)]; v != "" && !onCommandLine[f.Name] {
+			fromEnv = append(fromEnv, envSetting{f.Name, v})
+			inEnv[f.Name] = true
+			if f.Name == "config" {
+				o.configFile = v
+			}
 		}
 	})
-	if v, ok := fromEnv["config"]; ok {
-		o.configFile = v
+	for k := range env {
+		if strings.HasPrefix(k, envPrefix) && !known[k] {
+			unknownEnv = append(unknownEnv, k)
+		}
 	}
+	slices.Sort(unknownEnv)
+
+	var errs []error
 	if o.configFile != "" && !o.version {
 		settings, err := readConfigFile(o.configFile)
 		if err != nil {
-			return o, err
+			return o, unknownEnv, err
 		}
+		seen := map[string]int{}
 		for _, s := range settings {
 			f := fs.Lookup(s.name)
+			where := fmt.Sprintf("%s:%d", o.configFile, s.line)
 			switch {
-			case f == nil || s.name == "config" || s.name == "version":
-				errs = append(errs, fmt.Errorf("%s:%d: unknown setting %q", o.configFile, s.line, s.name))
-			case onCommandLine[s.name] || fromEnv[s.name] != "":
+			case s.name == "config" || s.name == "version":
+				errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.name))
+			case f == nil:
+				errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.name))
+			case seen[s.name] != 0 && s.name != "bind":
+				errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.name, seen[s.name]))
+			case onCommandLine[s.name] || inEnv[s.name]:
 			default:
 				if err := fs.Set(s.name, s.value); err != nil {
-					errs = append(errs, fmt.Errorf("%s:%d: %s: %v", o.configFile, s.line, s.name, err))
+					errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.name, err))
 				}
+			}
+			if seen[s.name] == 0 {
+				seen[s.name] = s.line
 			}
 		}
 	}
-	for name, v := range fromEnv {
-		if err := fs.Set(name, v); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %v", envName(name), v, err))
+	for _, e := range fromEnv {
+		if err := fs.Set(e.name, e.value); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %v", envName(e.name), e.value, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return o, err
+		return o, unknownEnv, err
 	}
-	return o, o.check()
+	return o, unknownEnv, o.check()
+}
+
+// environMap turns os.Environ's KEY=value list into a map.
+func environMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 func isHelp(arg string) bool {
@@ -148,8 +189,15 @@ func (o *options) check() error {
 	if o.logFormat != "console" && o.logFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want console or json", o.logFormat))
 	}
+	if o.admin != "off" {
+		if _, port, err := net.SplitHostPort(o.admin); err != nil {
+			errs = append(errs, fmt.Errorf("admin address %q: want host:port, or off: %v", o.admin, err))
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			errs = append(errs, fmt.Errorf("admin address %q: port %q is not a number from 0 to 65535", o.admin, port))
+		}
+	}
 	return errors.Join(errs...)
 }
 
 // adminEnabled reports whether the admin HTTP server is wanted.
-func (o *options) adminEnabled() bool { return o.admin != "" && o.admin != "off" }
+func (o *options) adminEnabled() bool { return o.admin != "off" }

@@ -14,10 +14,6 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 )
 
-func envOf(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
-
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "mdbroker.conf")
@@ -28,7 +24,7 @@ func writeFile(t *testing.T, text string) string {
 }
 
 func TestDefaults(t *testing.T) {
-	o, err := parseOptions(nil, envOf(nil), io.Discard)
+	o, _, err := parseOptions(nil, nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,15 +49,15 @@ bind = "tcp://127.0.0.1:6002"
 log-format = json
 max-attempts = 4
 `)
-	env := envOf(map[string]string{
+	env := map[string]string{
 		"MDBROKER_CONFIG":        file,
 		"MDBROKER_LIVENESS":      "5",
 		"MDBROKER_QUEUE_LIMIT":   "42",
 		"MDBROKER_ADMIN":         "off",
 		"MDBROKER_MAX_ATTEMPTS":  "6",
 		"MDBROKER_UNRELATED_VAR": "ignored",
-	})
-	o, err := parseOptions([]string{"--max-attempts", "9", "-drain-timeout=250ms", "--log-level", "debug"}, env, io.Discard)
+	}
+	o, _, err := parseOptions([]string{"--max-attempts", "9", "-drain-timeout=250ms", "--log-level", "debug"}, env, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +85,11 @@ max-attempts = 4
 }
 
 func TestBindFromEnvAndFlags(t *testing.T) {
-	o, err := parseOptions(nil, envOf(map[string]string{"MDBROKER_BIND": "tcp://127.0.0.1:7001, ipc:///tmp/md.sock"}), io.Discard)
+	o, _, err := parseOptions(nil, map[string]string{"MDBROKER_BIND": "tcp://127.0.0.1:7001, ipc:///tmp/md.sock"}, io.Discard)
 	if err != nil || !reflect.DeepEqual(o.cfg.Endpoints, []string{"tcp://127.0.0.1:7001", "ipc:///tmp/md.sock"}) {
 		t.Fatalf("env bind: %v %v", o.cfg.Endpoints, err)
 	}
-	o, err = parseOptions([]string{"--bind", "tcp://127.0.0.1:7002", "--bind", "tcp://127.0.0.1:7003"}, envOf(nil), io.Discard)
+	o, _, err = parseOptions([]string{"--bind", "tcp://127.0.0.1:7002", "--bind", "tcp://127.0.0.1:7003"}, nil, io.Discard)
 	if err != nil || !reflect.DeepEqual(o.cfg.Endpoints, []string{"tcp://127.0.0.1:7002", "tcp://127.0.0.1:7003"}) {
 		t.Fatalf("flag bind: %v %v", o.cfg.Endpoints, err)
 	}
@@ -109,7 +105,7 @@ func TestBadSettings(t *testing.T) {
 		want string
 	}{
 		{"zero count", []string{"--queue-limit", "0"}, nil, "", "must be positive"},
-		{"negative duration", []string{"--heartbeat=-1s"}, nil, "", "must be positive"},
+		{"negative duration", []string{"--heartbeat=-1s"}, nil, "", "must be at least 1ms"},
 		{"not a duration", []string{"--request-timeout", "soon"}, nil, "", "not a duration"},
 		{"not a size", []string{"--max-message-size", "big"}, nil, "", "not a size"},
 		{"size overflow", []string{"--queue-bytes", "9000000000GiB"}, nil, "", "too large"},
@@ -125,6 +121,13 @@ func TestBadSettings(t *testing.T) {
 		{"bad quoting", nil, nil, "bind = \"tcp://x\n", ":1: bad quoted value"},
 		{"missing file", []string{"--config", "/nonexistent/mdbroker.conf"}, nil, "", "no such file"},
 		{"config is a directory", []string{"--config", os.TempDir()}, nil, "", "not a regular file"},
+		{"sub-millisecond heartbeat", []string{"--heartbeat", "500us"}, nil, "", "heartbeat: must be at least 1ms"},
+		{"admin not host:port", []string{"--admin", "nonsense"}, nil, "", `admin address "nonsense": want host:port, or off`},
+		{"admin empty", []string{"--admin="}, nil, "", "want host:port, or off"},
+		{"admin port not a number", []string{"--admin", "127.0.0.1:http"}, nil, "", "port"},
+		{"repeated file setting", nil, nil, "liveness = 4\nliveness = 9\n", ":2: liveness is set again (first on line 1)"},
+		{"version in the file", nil, nil, "version = true\n", `:1: "version" cannot be set in a config file`},
+		{"text after a quoted value", nil, nil, "bind = \"tcp://127.0.0.1:1\" x\n", `:1: unexpected "x" after the quoted value`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{}
@@ -134,7 +137,7 @@ func TestBadSettings(t *testing.T) {
 			if tc.file != "" {
 				env["MDBROKER_CONFIG"] = writeFile(t, tc.file)
 			}
-			_, err := parseOptions(tc.args, envOf(env), io.Discard)
+			_, _, err := parseOptions(tc.args, env, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -157,7 +160,7 @@ func TestByteSizeRoundTrip(t *testing.T) {
 
 func TestHelpAndVersion(t *testing.T) {
 	var out, errOut strings.Builder
-	if _, err := parseOptions([]string{"--help"}, envOf(nil), &out); !errors.Is(err, flag.ErrHelp) {
+	if _, _, err := parseOptions([]string{"--help"}, nil, &out); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
 	for _, want := range []string{"-drain-timeout duration", "MDBROKER_QUEUE_LIMIT", "-bind endpoint"} {
@@ -166,10 +169,46 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if code := run(t.Context(), []string{"--version"}, envOf(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "mdbroker "+broker.Version) {
+	if code := run(t.Context(), []string{"--version"}, nil, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "mdbroker "+broker.Version) {
 		t.Fatalf("--version: exit %d, %q", code, out.String())
 	}
-	if code := run(t.Context(), []string{"--liveness", "0"}, envOf(nil), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "must be positive") {
+	if code := run(t.Context(), []string{"--liveness", "0"}, nil, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "must be positive") {
 		t.Fatalf("bad flag: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// Comments may follow a value, a quoted value may hold a #, and a
+// byte-order mark at the start of the file is not part of the first name.
+func TestConfigFileComments(t *testing.T) {
+	file := writeFile(t, `bind = "tcp://127.0.0.1:6001#kept" # the first # is quoted`+"\n")
+	o, _, err := parseOptions([]string{"--config", file}, nil, io.Discard)
+	if err != nil || !reflect.DeepEqual(o.cfg.Endpoints, []string{"tcp://127.0.0.1:6001#kept"}) {
+		t.Fatalf("quoted #: bind %v, err %v", o.cfg.Endpoints, err)
+	}
+	file = writeFile(t, "\uFEFFheartbeat = 1s # towards workers\r\n"+
+		"bind = tcp://127.0.0.1:6001\t# local\r\n"+
+		"log-level = \"warn\" # quiet\r\n")
+	if o, _, err = parseOptions([]string{"--config", file}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.HeartbeatInterval != time.Second || !reflect.DeepEqual(o.cfg.Endpoints, []string{"tcp://127.0.0.1:6001"}) || o.logLevel != "warn" {
+		t.Fatalf("heartbeat %v, bind %v, log level %q", o.cfg.HeartbeatInterval, o.cfg.Endpoints, o.logLevel)
+	}
+}
+
+// MDBROKER_VERSION is not --version (containers set it for other reasons),
+// and variables that name no setting are reported, not applied.
+func TestEnvironmentNamesNoSetting(t *testing.T) {
+	env := map[string]string{"MDBROKER_VERSION": "0.3.0", "MDBROKER_HEARTBEAT_INTERVAL": "1s", "PATH": "/bin"}
+	o, unknown, err := parseOptions(nil, env, io.Discard)
+	if err != nil || o.version {
+		t.Fatalf("version %v, err %v", o.version, err)
+	}
+	if want := []string{"MDBROKER_HEARTBEAT_INTERVAL", "MDBROKER_VERSION"}; !reflect.DeepEqual(unknown, want) {
+		t.Fatalf("unknown %v, want %v", unknown, want)
+	}
+	var logs strings.Builder
+	if code := run(t.Context(), []string{"--bind", "x"}, env, io.Discard, &logs); code != 2 {
+		t.Fatalf("bad bind: exit %d", code)
 	}
 }

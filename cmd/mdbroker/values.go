@@ -33,6 +33,8 @@ func (v positiveInt) Set(s string) error {
 	return nil
 }
 
+// positiveDuration is a duration of at least a millisecond, the broker's
+// resolution.
 type positiveDuration struct{ p *time.Duration }
 
 func (v positiveDuration) String() string {
@@ -47,8 +49,8 @@ func (v positiveDuration) Set(s string) error {
 	if err != nil {
 		return errors.New("not a duration (say 250ms, 2.5s, 1m)")
 	}
-	if d <= 0 {
-		return errNotPositive
+	if d < time.Millisecond {
+		return errors.New("must be at least 1ms")
 	}
 	*v.p = d
 	return nil
