@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	zmq "github.com/pebbe/zmq4"
 )
 
 // ErrNotRunning is returned by Snapshot once Run has returned.
@@ -20,24 +18,22 @@ var ErrNotRunning = errors.New("broker: not running")
 // belongs to the goroutine that calls Run.
 type Broker struct {
 	cfg       Config
-	sock      *zmq.Socket
+	sock      *router
 	endpoints []string
 
-	wakeAddr string
-	wakeRecv *zmq.Socket // owned by the loop
-	wakeSend *zmq.Socket // owned by the waker goroutine
-	wake     chan struct{}
-	cmds     chan func(*core, time.Time)
+	wakeup *wakePipe // the loop reads, the waker goroutine writes
+	wake   chan struct{}
+	cmds   chan func(*core, time.Time)
 
 	started atomic.Bool
 	running chan struct{} // closed when the loop starts
 	done    chan struct{} // closed when Run returns
 }
 
-var wakeSeq atomic.Uint64
-
 // New checks cfg, creates the ROUTER socket and binds every endpoint, so
 // that a bad endpoint or a port in use is an error here and not in Run.
+// Run closes the socket when it returns; a Broker that is never run has
+// its socket closed when it is garbage-collected.
 func New(cfg Config) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -46,69 +42,18 @@ func New(cfg Config) (*Broker, error) {
 	b := &Broker{cfg: cfg, wake: make(chan struct{}, 1), cmds: make(chan func(*core, time.Time), 16),
 		running: make(chan struct{}), done: make(chan struct{})}
 	var err error
-	if b.sock, err = newRouter(cfg); err != nil {
+	if b.sock, err = openRouter(cfg); err != nil {
 		return nil, err
 	}
 	for _, ep := range cfg.Endpoints {
-		if err := b.sock.Bind(ep); err != nil {
-			b.sock.Close()
-			return nil, fmt.Errorf("broker: bind %s: %w", ep, err)
-		}
-		resolved, err := b.sock.GetLastEndpoint()
+		resolved, err := b.sock.bind(ep)
 		if err != nil {
-			resolved = ep
+			b.sock.close()
+			return nil, fmt.Errorf("broker: bind %s: %w", ep, err)
 		}
 		b.endpoints = append(b.endpoints, resolved)
 	}
-	b.wakeAddr = fmt.Sprintf("inproc://majordomo-broker-wake-%d", wakeSeq.Add(1))
-	if b.wakeRecv, b.wakeSend, err = newPipe(b.wakeAddr); err != nil {
-		b.sock.Close()
-		return nil, err
-	}
 	return b, nil
-}
-
-func newRouter(cfg Config) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.ROUTER)
-	if err != nil {
-		return nil, fmt.Errorf("broker: router socket: %w", err)
-	}
-	for _, set := range []func() error{
-		func() error { return s.SetLinger(0) },
-		func() error { return s.SetRouterMandatory(1) },
-		func() error { return s.SetMaxmsgsize(cfg.MaxMessageSize) },
-		func() error { return s.SetRcvhwm(100000) },
-		func() error { return s.SetSndhwm(100000) },
-	} {
-		if err := set(); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("broker: router socket option: %w", err)
-		}
-	}
-	return s, nil
-}
-
-// newPipe makes the inproc PAIR that wakes the loop from other goroutines.
-func newPipe(addr string) (recv, send *zmq.Socket, err error) {
-	if recv, err = zmq.NewSocket(zmq.PAIR); err != nil {
-		return nil, nil, err
-	}
-	if err = recv.Bind(addr); err != nil {
-		recv.Close()
-		return nil, nil, err
-	}
-	if send, err = zmq.NewSocket(zmq.PAIR); err != nil {
-		recv.Close()
-		return nil, nil, err
-	}
-	if err = send.Connect(addr); err != nil {
-		recv.Close()
-		send.Close()
-		return nil, nil, err
-	}
-	recv.SetLinger(0)
-	send.SetLinger(0)
-	return recv, send, nil
 }
 
 // Endpoints are the bound endpoints, with ephemeral ports resolved.
@@ -122,6 +67,11 @@ func (b *Broker) Run(ctx context.Context) error {
 		return errors.New("broker: Run called twice")
 	}
 	defer close(b.done)
+	var err error
+	if b.wakeup, err = newWakePipe(); err != nil {
+		b.sock.close()
+		return err
+	}
 	var wg sync.WaitGroup
 	stopWaker := make(chan struct{})
 	wg.Add(1)
@@ -129,17 +79,15 @@ func (b *Broker) Run(ctx context.Context) error {
 		defer wg.Done()
 		b.waker(ctx, stopWaker)
 	}()
-	err := b.loop(ctx)
+	err = b.loop(ctx)
 	close(stopWaker)
 	wg.Wait()
-	b.wakeRecv.Close()
+	b.wakeup.close()
 	return err
 }
 
-// waker owns the sending end of the wake-up pipe: it pokes the loop when a
-// command is posted or ctx is cancelled.
+// waker pokes the loop when a command is posted or ctx is cancelled.
 func (b *Broker) waker(ctx context.Context, stop <-chan struct{}) {
-	defer b.wakeSend.Close()
 	cancelled := ctx.Done()
 	for {
 		select {
@@ -147,9 +95,9 @@ func (b *Broker) waker(ctx context.Context, stop <-chan struct{}) {
 			return
 		case <-cancelled:
 			cancelled = nil
-			b.wakeSend.SendBytes([]byte{0}, zmq.DONTWAIT)
+			b.wakeup.poke()
 		case <-b.wake:
-			b.wakeSend.SendBytes([]byte{0}, zmq.DONTWAIT)
+			b.wakeup.poke()
 		}
 	}
 }

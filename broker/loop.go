@@ -2,10 +2,10 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 )
 
@@ -19,13 +19,10 @@ const maxPollWait = time.Second
 
 // loop is the broker's one goroutine that owns the ROUTER and all state.
 func (b *Broker) loop(ctx context.Context) error {
-	defer b.sock.Close()
+	defer b.sock.close()
 	log := b.cfg.Logger
 	now := time.Now()
 	c := newCore(b.cfg, now)
-	poller := zmq.NewPoller()
-	poller.Add(b.sock, zmq.POLLIN)
-	poller.Add(b.wakeRecv, zmq.POLLIN)
 	close(b.running)
 	log.Info("broker running", zap.Strings("endpoints", b.endpoints))
 
@@ -40,18 +37,17 @@ func (b *Broker) loop(ctx context.Context) error {
 		if c.draining {
 			wait = max(min(wait, time.Until(drainDeadline)), 0)
 		}
-		polled, err := poller.Poll(wait)
-		if err != nil && zmq.AsErrno(err) != zmq.Errno(syscall.EINTR) {
+		readable, woken, err := b.sock.poll(b.wakeup.r, wait)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
 			log.Error("poll failed", zap.Error(err))
 			return err
 		}
 		now = time.Now()
-		for _, p := range polled {
-			if p.Socket == b.wakeRecv {
-				b.drainWake()
-				b.runCommands(c, now)
-				continue
-			}
+		if woken {
+			b.wakeup.drain()
+			b.runCommands(c, now)
+		}
+		if readable {
 			b.receive(c, now)
 		}
 		c.tick(now)
@@ -64,7 +60,7 @@ func (b *Broker) loop(ctx context.Context) error {
 			c.shutdown(now)
 			b.flush(c, now)
 			// Give the DISCONNECTs a moment to leave before the socket closes.
-			b.sock.SetLinger(100 * time.Millisecond)
+			b.sock.setLinger(100 * time.Millisecond)
 			log.Info("broker stopped")
 			return nil
 		}
@@ -75,12 +71,16 @@ func (b *Broker) loop(ctx context.Context) error {
 // receive drains up to recvBatch messages from the ROUTER into the core.
 func (b *Broker) receive(c *core, now time.Time) {
 	for i := 0; i < recvBatch; i++ {
-		frames, err := b.sock.RecvMessageBytes(zmq.DONTWAIT)
+		frames, err := b.sock.recv()
 		if err != nil {
-			if e := zmq.AsErrno(err); e != zmq.Errno(syscall.EAGAIN) && e != zmq.Errno(syscall.EINTR) {
+			if !errors.Is(err, syscall.EAGAIN) {
 				b.cfg.Logger.Warn("receive failed", zap.Error(err))
 			}
 			return
+		}
+		if frames == nil { // more frames than any valid message has
+			c.counters.Malformed++
+			continue
 		}
 		c.handle(now, frames)
 		if len(c.out) >= recvBatch {
@@ -95,7 +95,7 @@ func (b *Broker) receive(c *core, now time.Time) {
 func (b *Broker) flush(c *core, now time.Time) {
 	for i := 0; i < len(c.out); i++ {
 		m := c.out[i]
-		if err := b.sendFrames(m.frames); err != nil {
+		if err := b.sock.send(m.frames); err != nil {
 			c.counters.SendErrors++
 			if m.worker != nil {
 				c.unreachable(now, m.worker)
@@ -103,28 +103,6 @@ func (b *Broker) flush(c *core, now time.Time) {
 		}
 	}
 	c.resetOut()
-}
-
-func (b *Broker) sendFrames(frames [][]byte) error {
-	last := len(frames) - 1
-	for i, f := range frames {
-		flag := zmq.DONTWAIT
-		if i < last {
-			flag |= zmq.SNDMORE
-		}
-		if _, err := b.sock.SendBytes(f, flag); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *Broker) drainWake() {
-	for {
-		if _, err := b.wakeRecv.RecvBytes(zmq.DONTWAIT); err != nil {
-			return
-		}
-	}
 }
 
 func (b *Broker) runCommands(c *core, now time.Time) {
