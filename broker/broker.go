@@ -33,7 +33,7 @@ type Broker struct {
 // New checks cfg, creates the ROUTER socket and binds every endpoint, so
 // that a bad endpoint or a port in use is an error here and not in Run.
 // Run closes the socket when it returns; a Broker that is never run has
-// its socket closed when it is garbage-collected.
+// it closed when the Broker is garbage-collected.
 func New(cfg Config) (*Broker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func New(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	for _, ep := range cfg.Endpoints {
-		resolved, err := b.sock.bind(ep)
+		resolved, err := b.sock.Bind(ep)
 		if err != nil {
 			b.sock.close()
 			return nil, fmt.Errorf("broker: bind %s: %w", ep, err)

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // recvBatch is how many messages the loop takes from the ROUTER before it
@@ -23,6 +25,11 @@ func (b *Broker) loop(ctx context.Context) error {
 	log := b.cfg.Logger
 	now := time.Now()
 	c := newCore(b.cfg, now)
+	poller, err := zsock.NewPoller(zsock.PollItem{Socket: b.sock.Socket}, zsock.PollItem{Fd: b.wakeup.r})
+	if err != nil {
+		return err
+	}
+	defer poller.Close()
 	close(b.running)
 	log.Info("broker running", zap.Strings("endpoints", b.endpoints))
 
@@ -37,17 +44,16 @@ func (b *Broker) loop(ctx context.Context) error {
 		if c.draining {
 			wait = max(min(wait, time.Until(drainDeadline)), 0)
 		}
-		readable, woken, err := b.sock.poll(b.wakeup.r, wait)
-		if err != nil && !errors.Is(err, syscall.EINTR) {
+		if _, err := poller.Wait(wait); err != nil && !errors.Is(err, syscall.EINTR) {
 			log.Error("poll failed", zap.Error(err))
 			return err
 		}
 		now = time.Now()
-		if woken {
+		if poller.Ready(1) {
 			b.wakeup.drain()
 			b.runCommands(c, now)
 		}
-		if readable {
+		if poller.Ready(0) {
 			b.receive(c, now)
 		}
 		c.tick(now)
@@ -60,7 +66,7 @@ func (b *Broker) loop(ctx context.Context) error {
 			c.shutdown(now)
 			b.flush(c, now)
 			// Give the DISCONNECTs a moment to leave before the socket closes.
-			b.sock.setLinger(100 * time.Millisecond)
+			b.sock.SetLinger(100 * time.Millisecond)
 			log.Info("broker stopped")
 			return nil
 		}
@@ -71,16 +77,16 @@ func (b *Broker) loop(ctx context.Context) error {
 // receive drains up to recvBatch messages from the ROUTER into the core.
 func (b *Broker) receive(c *core, now time.Time) {
 	for i := 0; i < recvBatch; i++ {
-		frames, err := b.sock.recv()
-		if err != nil {
-			if !errors.Is(err, syscall.EAGAIN) {
-				b.cfg.Logger.Warn("receive failed", zap.Error(err))
-			}
-			return
-		}
-		if frames == nil { // more frames than any valid message has
+		frames, err := b.sock.Recv(zsock.DontWait)
+		switch {
+		case errors.Is(err, zsock.ErrTooManyFrames):
 			c.counters.Malformed++
 			continue
+		case errors.Is(err, syscall.EAGAIN):
+			return
+		case err != nil:
+			b.cfg.Logger.Warn("receive failed", zap.Error(err))
+			return
 		}
 		c.handle(now, frames)
 		if len(c.out) >= recvBatch {
@@ -95,7 +101,7 @@ func (b *Broker) receive(c *core, now time.Time) {
 func (b *Broker) flush(c *core, now time.Time) {
 	for i := 0; i < len(c.out); i++ {
 		m := c.out[i]
-		if err := b.sock.send(m.frames); err != nil {
+		if err := b.sock.Send(m.frames, zsock.DontWait); err != nil {
 			c.counters.SendErrors++
 			if m.worker != nil {
 				c.unreachable(now, m.worker)

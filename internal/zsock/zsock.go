@@ -1,0 +1,316 @@
+// Package zsock is the ZeroMQ socket layer of majordomo's hot paths: a
+// message crosses from C to Go, or from Go to C, in one cgo call however
+// many frames it has, and no Go pointer is handed to C. A general binding
+// (github.com/pebbe/zmq4, which the SDKs and tests use) makes two or more
+// cgo calls per frame; for the broker that was a third of its CPU time.
+//
+// It covers what the broker and the load generator need: contexts, ROUTER
+// and DEALER sockets, a few options, whole-message Recv and Send, and Poll.
+// As with any ZeroMQ socket, a Socket belongs to one goroutine at a time.
+package zsock
+
+/*
+#cgo !windows pkg-config: libzmq
+#include "zsock.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// MaxFrames is the most frames a message may have. Recv drops a longer
+// message and says so with ErrTooManyFrames; Send refuses one.
+const MaxFrames = C.ZS_MAX_PARTS
+
+// ErrTooManyFrames is Recv's answer to a message of more than MaxFrames
+// frames, which it has received and dropped.
+var ErrTooManyFrames = fmt.Errorf("zsock: message of more than %d frames dropped", MaxFrames)
+
+// Errno is an error number from libzmq; errors.Is matches it against
+// syscall errors (syscall.EAGAIN, syscall.EHOSTUNREACH...).
+type Errno syscall.Errno
+
+func (e Errno) Error() string { return C.GoString(C.zmq_strerror(C.int(e))) }
+
+// Unwrap returns the syscall.Errno.
+func (e Errno) Unwrap() error { return syscall.Errno(e) }
+
+func check(rc C.int) error {
+	if rc >= 0 {
+		return nil
+	}
+	return Errno(-rc)
+}
+
+// Type is a socket type.
+type Type int
+
+// The socket types majordomo uses.
+const (
+	ROUTER Type = C.ZMQ_ROUTER
+	DEALER Type = C.ZMQ_DEALER
+)
+
+// Flags for Recv and Send.
+const (
+	DontWait = C.ZMQ_DONTWAIT
+)
+
+// Context is a libzmq context: its I/O thread serves every socket made
+// from it.
+type Context struct {
+	p unsafe.Pointer
+}
+
+// NewContext makes a context with libzmq's defaults (one I/O thread).
+func NewContext() (*Context, error) {
+	p, err := C.zmq_ctx_new()
+	if p == nil {
+		return nil, fmt.Errorf("zsock: new context: %w", err)
+	}
+	return &Context{p: p}, nil
+}
+
+// Term closes the context once every socket made from it is closed (and
+// their linger has passed).
+func (c *Context) Term() error {
+	if c.p == nil {
+		return nil
+	}
+	err := check(C.zs_ctx_term(c.p))
+	c.p = nil
+	return err
+}
+
+// Socket is one ZeroMQ socket.
+type Socket struct {
+	s *C.zs_socket
+}
+
+// NewSocket makes a socket of type t with a linger of 0: Close drops what
+// is still queued unless SetLinger says otherwise. A Socket that is never
+// closed is closed when it is garbage-collected.
+func (c *Context) NewSocket(t Type) (*Socket, error) {
+	var e C.int
+	p := C.zs_open(c.p, C.int(t), &e)
+	if p == nil {
+		return nil, fmt.Errorf("zsock: new socket: %w", Errno(e))
+	}
+	s := &Socket{s: p}
+	runtime.SetFinalizer(s, (*Socket).Close)
+	if err := s.SetLinger(0); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the socket; it may be called more than once.
+func (s *Socket) Close() {
+	if s.s != nil {
+		C.zs_close(s.s)
+		s.s = nil
+		runtime.SetFinalizer(s, nil)
+	}
+}
+
+func (s *Socket) setInt(name string, opt C.int, v int) error {
+	if err := check(C.zs_setint(s.s, opt, C.int(v))); err != nil {
+		return fmt.Errorf("zsock: %s: %w", name, err)
+	}
+	return nil
+}
+
+// SetLinger sets how long Close lets queued messages leave.
+func (s *Socket) SetLinger(d time.Duration) error {
+	return s.setInt("linger", C.ZMQ_LINGER, int(d/time.Millisecond))
+}
+
+// SetRouterMandatory makes a ROUTER fail a send to an unknown or gone
+// peer (EHOSTUNREACH) instead of dropping it.
+func (s *Socket) SetRouterMandatory(on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return s.setInt("router mandatory", C.ZMQ_ROUTER_MANDATORY, v)
+}
+
+// SetHWM sets the send and receive high-water marks, in messages.
+func (s *Socket) SetHWM(send, recv int) error {
+	if err := s.setInt("send high-water mark", C.ZMQ_SNDHWM, send); err != nil {
+		return err
+	}
+	return s.setInt("receive high-water mark", C.ZMQ_RCVHWM, recv)
+}
+
+// SetMaxMsgSize makes libzmq close the connection of a peer that sends a
+// larger frame.
+func (s *Socket) SetMaxMsgSize(n int64) error {
+	if err := check(C.zs_setint64(s.s, C.ZMQ_MAXMSGSIZE, C.int64_t(n))); err != nil {
+		return fmt.Errorf("zsock: max message size: %w", err)
+	}
+	return nil
+}
+
+// Bind binds ep and returns it with an ephemeral port ("*") resolved.
+func (s *Socket) Bind(ep string) (string, error) {
+	cep := C.CString(ep)
+	defer C.free(unsafe.Pointer(cep))
+	var resolved [256]C.char
+	if err := check(C.zs_bind(s.s, cep, &resolved[0], C.size_t(len(resolved)))); err != nil {
+		return "", err
+	}
+	if r := C.GoString(&resolved[0]); r != "" {
+		return r, nil
+	}
+	return ep, nil
+}
+
+// Connect connects to ep.
+func (s *Socket) Connect(ep string) error {
+	cep := C.CString(ep)
+	defer C.free(unsafe.Pointer(cep))
+	return check(C.zs_connect(s.s, cep))
+}
+
+// Fd is the socket's ZMQ_FD, readable (edge-triggered) when Events may
+// have changed.
+func (s *Socket) Fd() (int, error) {
+	var v C.int
+	err := check(C.zs_getint(s.s, C.ZMQ_FD, &v))
+	return int(v), err
+}
+
+// Readable reports whether a message can be received now (ZMQ_EVENTS).
+func (s *Socket) Readable() (bool, error) {
+	var v C.int
+	err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
+	return v&C.ZMQ_POLLIN != 0, err
+}
+
+// Recv receives one whole message. Its frames share one new buffer, which
+// the caller may keep. With DontWait and nothing to receive, the error
+// matches syscall.EAGAIN.
+func (s *Socket) Recv(flags int) ([][]byte, error) {
+	n := int(C.zs_recv(s.s, C.int(flags)))
+	if n < 0 {
+		return nil, Errno(-n)
+	}
+	if n == 0 {
+		return nil, ErrTooManyFrames
+	}
+	total := 0
+	for i := 0; i < n; i++ {
+		total += int(s.s.sizes[i])
+	}
+	buf := make([]byte, total)
+	frames := make([][]byte, n)
+	off := 0
+	for i := 0; i < n; i++ {
+		size := int(s.s.sizes[i])
+		if size > 0 {
+			copy(buf[off:off+size], unsafe.Slice((*byte)(s.s.data[i]), size))
+		}
+		frames[i] = buf[off : off+size : off+size]
+		off += size
+	}
+	return frames, nil
+}
+
+// Send sends one message of one or more frames. With DontWait, a full
+// queue is syscall.EAGAIN; on a ROUTER with SetRouterMandatory, a peer that
+// is gone is syscall.EHOSTUNREACH. Either way nothing of the message went.
+func (s *Socket) Send(frames [][]byte, flags int) error {
+	if len(frames) == 0 || len(frames) > MaxFrames {
+		return fmt.Errorf("zsock: cannot send a message of %d frames", len(frames))
+	}
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	if err := check(C.zs_reserve(s.s, C.size_t(max(total, 1)))); err != nil {
+		return err
+	}
+	out := unsafe.Slice((*byte)(unsafe.Pointer(s.s.out)), total)
+	off := 0
+	for i, f := range frames {
+		off += copy(out[off:], f)
+		s.s.out_sizes[i] = C.size_t(len(f))
+	}
+	s.s.nout = C.int(len(frames))
+	return check(C.zs_send(s.s, C.int(flags)))
+}
+
+// PollItem is a socket to wait for, or a file descriptor when Socket is
+// nil.
+type PollItem struct {
+	Socket *Socket
+	Fd     int
+}
+
+// Poller waits for its items to be readable. Its item list lives in C
+// memory, so a wait is one cgo call with nothing to allocate or check.
+// Like a Socket, it belongs to one goroutine.
+type Poller struct {
+	items *C.zmq_pollitem_t
+	n     int
+}
+
+// NewPoller makes a Poller for items (at least one). The sockets must stay
+// open while it is used.
+func NewPoller(items ...PollItem) (*Poller, error) {
+	if len(items) == 0 {
+		return nil, errors.New("zsock: nothing to poll")
+	}
+	p := &Poller{items: (*C.zmq_pollitem_t)(C.calloc(C.size_t(len(items)), C.size_t(unsafe.Sizeof(C.zmq_pollitem_t{})))), n: len(items)}
+	if p.items == nil {
+		return nil, errors.New("zsock: out of memory")
+	}
+	runtime.SetFinalizer(p, (*Poller).Close)
+	c := p.slice()
+	for i, it := range items {
+		if it.Socket != nil {
+			c[i].socket = C.zs_item_socket(it.Socket.s)
+		} else {
+			c[i].fd = C.int(it.Fd)
+		}
+		c[i].events = C.ZMQ_POLLIN
+	}
+	return p, nil
+}
+
+func (p *Poller) slice() []C.zmq_pollitem_t { return unsafe.Slice(p.items, p.n) }
+
+// Wait waits up to timeout (negative: for ever) until an item is readable,
+// and returns how many are. An interrupted wait (syscall.EINTR) is an
+// error the caller may ignore.
+func (p *Poller) Wait(timeout time.Duration) (int, error) {
+	ms := C.long(-1)
+	if timeout >= 0 {
+		ms = C.long(timeout / time.Millisecond)
+	}
+	n := C.zs_poll(p.items, C.int(p.n), ms)
+	if n < 0 {
+		return 0, Errno(-n)
+	}
+	return int(n), nil
+}
+
+// Ready reports whether item i was readable at the last Wait.
+func (p *Poller) Ready(i int) bool { return p.slice()[i].revents&C.ZMQ_POLLIN != 0 }
+
+// Close frees the Poller; it may be called more than once.
+func (p *Poller) Close() {
+	if p.items != nil {
+		C.free(unsafe.Pointer(p.items))
+		p.items = nil
+		runtime.SetFinalizer(p, nil)
+	}
+}

@@ -1,0 +1,156 @@
+// The C half of package zsock: whole messages in and out of a socket in one
+// call. Included by zsock.go only.
+#ifndef ZSOCK_H
+#define ZSOCK_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+// ZS_MAX_PARTS bounds the frames of one message: a message with more is
+// received and dropped (zs_recv returns 0).
+#define ZS_MAX_PARTS 1024
+
+// zs_socket is a socket with the parts of the last message received, valid
+// until the next receive, and the message to send. It lives in C memory:
+// Go reads and writes the arrays directly and passes no Go pointer to C.
+typedef struct {
+	void *sock;
+	int nparts;
+	zmq_msg_t parts[ZS_MAX_PARTS];
+	size_t sizes[ZS_MAX_PARTS];
+	void *data[ZS_MAX_PARTS];
+
+	int nout;
+	size_t out_sizes[ZS_MAX_PARTS];
+	char *out;
+	size_t out_cap;
+} zs_socket;
+
+static void zs_release(zs_socket *s) {
+	for (int i = 0; i < s->nparts; i++) zmq_msg_close(&s->parts[i]);
+	s->nparts = 0;
+}
+
+// zs_recv takes one whole message: the number of parts, 0 when it had more
+// than ZS_MAX_PARTS (received and dropped), or -errno. flags apply to the
+// first part; the others have arrived with it.
+static int zs_recv(zs_socket *s, int flags) {
+	zs_release(s);
+	int more = 1, n = 0, dropped = 0;
+	while (more) {
+		zmq_msg_t spill, *m = n < ZS_MAX_PARTS ? &s->parts[n] : &spill;
+		zmq_msg_init(m);
+		while (zmq_msg_recv(m, s->sock, n == 0 && !dropped ? flags : 0) < 0) {
+			int e = zmq_errno();
+			if (e != EINTR) {
+				zmq_msg_close(m);
+				zs_release(s);
+				return -e;
+			}
+		}
+		more = zmq_msg_more(m);
+		if (m == &spill) {
+			zmq_msg_close(m);
+			dropped = 1;
+			continue;
+		}
+		s->sizes[n] = zmq_msg_size(m);
+		s->data[n] = zmq_msg_data(m);
+		s->nparts = ++n;
+	}
+	if (dropped) {
+		zs_release(s);
+		return 0;
+	}
+	return n;
+}
+
+// zs_send sends the nout parts laid end to end in out: 0 or -errno. flags
+// apply to every part (SNDMORE is added). A message goes whole or, when
+// its first part cannot go, not at all.
+static int zs_send(zs_socket *s, int flags) {
+	const char *p = s->out;
+	for (int i = 0; i < s->nout; i++) {
+		int f = flags | (i + 1 < s->nout ? ZMQ_SNDMORE : 0);
+		while (zmq_send(s->sock, p, s->out_sizes[i], f) < 0) {
+			int e = zmq_errno();
+			if (e != EINTR) return -e;
+		}
+		p += s->out_sizes[i];
+	}
+	return 0;
+}
+
+// zs_reserve makes room for n bytes of message to send: 0 or -ENOMEM.
+static int zs_reserve(zs_socket *s, size_t n) {
+	if (n <= s->out_cap) return 0;
+	char *p = realloc(s->out, n);
+	if (p == NULL) return -ENOMEM;
+	s->out = p;
+	s->out_cap = n;
+	return 0;
+}
+
+static zs_socket *zs_open(void *ctx, int type, int *err) {
+	zs_socket *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	s->sock = zmq_socket(ctx, type);
+	if (s->sock == NULL) {
+		*err = zmq_errno();
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void zs_close(zs_socket *s) {
+	zs_release(s);
+	zmq_close(s->sock);
+	free(s->out);
+	free(s);
+}
+
+static int zs_setint(zs_socket *s, int opt, int v) {
+	return zmq_setsockopt(s->sock, opt, &v, sizeof v) < 0 ? -zmq_errno() : 0;
+}
+
+static int zs_setint64(zs_socket *s, int opt, int64_t v) {
+	return zmq_setsockopt(s->sock, opt, &v, sizeof v) < 0 ? -zmq_errno() : 0;
+}
+
+static int zs_getint(zs_socket *s, int opt, int *v) {
+	size_t len = sizeof *v;
+	return zmq_getsockopt(s->sock, opt, v, &len) < 0 ? -zmq_errno() : 0;
+}
+
+static int zs_bind(zs_socket *s, const char *ep, char *resolved, size_t cap) {
+	if (zmq_bind(s->sock, ep) < 0) return -zmq_errno();
+	if (zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, resolved, &cap) < 0) resolved[0] = 0;
+	return 0;
+}
+
+static int zs_connect(zs_socket *s, const char *ep) {
+	return zmq_connect(s->sock, ep) < 0 ? -zmq_errno() : 0;
+}
+
+static void *zs_item_socket(zs_socket *s) { return s->sock; }
+
+static int zs_poll(zmq_pollitem_t *items, int n, long timeout) {
+	int rc = zmq_poll(items, n, timeout);
+	return rc < 0 ? -zmq_errno() : rc;
+}
+
+static int zs_ctx_term(void *ctx) {
+	while (zmq_ctx_term(ctx) < 0) {
+		int e = zmq_errno();
+		if (e != EINTR) return -e;
+	}
+	return 0;
+}
+
+#endif

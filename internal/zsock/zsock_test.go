@@ -1,0 +1,147 @@
+package zsock
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// pair is a ROUTER bound on loopback and a DEALER connected to it.
+func pair(t *testing.T) (router, dealer *Socket) {
+	t.Helper()
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if router, err = ctx.NewSocket(ROUTER); err != nil {
+		t.Fatal(err)
+	}
+	if dealer, err = ctx.NewSocket(DEALER); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		router.Close()
+		dealer.Close()
+		dealer.Close() // twice is fine
+		if err := ctx.Term(); err != nil {
+			t.Errorf("Term: %v", err)
+		}
+	})
+	if err := router.SetRouterMandatory(true); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := router.Bind("tcp://127.0.0.1:*")
+	if err != nil || ep == "tcp://127.0.0.1:*" {
+		t.Fatalf("Bind: %q, %v", ep, err)
+	}
+	if err := dealer.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	return router, dealer
+}
+
+// recvWithin polls s until a message comes, failing after 10 s.
+func recvWithin(t *testing.T, s *Socket) [][]byte {
+	t.Helper()
+	p, err := NewPoller(PollItem{Socket: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if n, err := p.Wait(10 * time.Second); err != nil || n != 1 || !p.Ready(0) {
+		t.Fatalf("Wait: %d, %v", n, err)
+	}
+	frames, err := s.Recv(DontWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// Frames of every size, empty and large among them, cross whole both ways.
+func TestRoundTrip(t *testing.T) {
+	router, dealer := pair(t)
+	big := bytes.Repeat([]byte("abcdefgh"), 1<<19)
+	msg := [][]byte{{}, []byte("x"), big, {}, []byte("last")}
+	if err := dealer.Send(msg, 0); err != nil {
+		t.Fatal(err)
+	}
+	got := recvWithin(t, router)
+	if len(got) != len(msg)+1 || len(got[0]) == 0 {
+		t.Fatalf("router got %d frames (identity %q)", len(got), got[0])
+	}
+	for i := range msg {
+		if !bytes.Equal(got[i+1], msg[i]) {
+			t.Fatalf("frame %d: %d bytes, want %d", i, len(got[i+1]), len(msg[i]))
+		}
+	}
+	got[1] = append(got[1], 'z') // frames do not overlap: appending cannot clobber the next one
+	if !bytes.Equal(got[2], []byte("x")) {
+		t.Fatalf("frames share capacity: %q", got[2])
+	}
+	if err := router.Send(append([][]byte{got[0]}, []byte("back")), DontWait); err != nil {
+		t.Fatal(err)
+	}
+	if back := recvWithin(t, dealer); len(back) != 1 || string(back[0]) != "back" {
+		t.Fatalf("dealer got %q", back)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	router, dealer := pair(t)
+	if _, err := router.Recv(DontWait); !errors.Is(err, syscall.EAGAIN) {
+		t.Fatalf("Recv with nothing queued: %v, want EAGAIN", err)
+	}
+	if err := router.Send([][]byte{[]byte("nobody"), []byte("x")}, DontWait); !errors.Is(err, syscall.EHOSTUNREACH) {
+		t.Fatalf("Send to an unknown peer: %v, want EHOSTUNREACH", err)
+	}
+	if err := dealer.Send(nil, 0); err == nil {
+		t.Fatal("an empty message was sent")
+	}
+	if _, err := router.Bind("nonsense://x"); err == nil || err.Error() == "" {
+		t.Fatalf("Bind nonsense: %v", err)
+	}
+
+	// Receiving more than MaxFrames is tested in package broker, whose
+	// peers can send such a message.
+	if err := dealer.Send(make([][]byte, MaxFrames+1), 0); err == nil {
+		t.Fatal("Send took more than MaxFrames frames")
+	}
+}
+
+// A Poller watches plain file descriptors beside sockets.
+func TestPollFd(t *testing.T) {
+	router, _ := pair(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	p, err := NewPoller(PollItem{Socket: router}, PollItem{Fd: int(r.Fd())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if n, err := p.Wait(10 * time.Millisecond); err != nil || n != 0 {
+		t.Fatalf("idle Wait: %d, %v", n, err)
+	}
+	w.Write([]byte{1})
+	if n, err := p.Wait(10 * time.Second); err != nil || n != 1 || p.Ready(0) || !p.Ready(1) {
+		t.Fatalf("Wait: %d (%v %v), %v", n, p.Ready(0), p.Ready(1), err)
+	}
+	p.Close()
+	if ok, err := router.Readable(); err != nil || ok {
+		t.Fatalf("Readable: %v, %v", ok, err)
+	}
+	if fd, err := router.Fd(); err != nil || fd < 0 {
+		t.Fatalf("Fd: %d, %v", fd, err)
+	}
+}
