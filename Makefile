@@ -35,8 +35,11 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
+# Every test with the race detector, then again on one OS thread
+# (GOMAXPROCS=1), where goroutines interleave differently.
 unit:
 	$(GO) test -race -count=1 -timeout 8m ./...
+	GOMAXPROCS=1 $(GO) test -race -count=1 -timeout 8m ./...
 
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mdp
