@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
-
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -39,7 +38,7 @@ type slot struct {
 // index is also its id in the readySet.
 type clientSet struct {
 	cfg    config
-	socks  []*zmq.Socket
+	socks  []*zsock.Socket
 	ready  *readySet
 	slots  []slot   // client c's slots are slots[c*W : (c+1)*W]
 	bodies [][]byte // one reused body buffer per client
@@ -52,7 +51,7 @@ type clientSet struct {
 	stats              clientStats
 }
 
-func newClients(cfg config) (*clientSet, error) {
+func newClients(zctx *zsock.Context, cfg config) (*clientSet, error) {
 	head, err := (&mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: cfg.service}).Frames()
 	if err != nil {
 		return nil, err
@@ -64,7 +63,7 @@ func newClients(cfg config) (*clientSet, error) {
 	cs := &clientSet{cfg: cfg, ready: ready, slots: make([]slot, cfg.clients*cfg.window),
 		frames: append(head, nil), base: time.Now()}
 	for c := 0; c < cfg.clients; c++ {
-		s, err := newDealer(cfg.broker, 2*cfg.window)
+		s, err := newDealer(zctx, cfg.broker, 2*cfg.window)
 		if err == nil {
 			cs.socks = append(cs.socks, s)
 			err = ready.set(c, s)
@@ -176,19 +175,20 @@ func (cs *clientSet) send(c, i int, now time.Duration) {
 	cs.frames[len(cs.frames)-1] = body
 	cs.stats.sent++
 	cs.ready.touch(c)
-	if err := sendFrames(cs.socks[c], cs.frames); err != nil {
+	if err := cs.socks[c].Send(cs.frames, zsock.DontWait); err != nil {
 		cs.stats.sendErrors++ // stays pending: the timeout counts it lost and sends again
 	}
 }
 
 // receive handles the replies waiting on client c's socket until there are
 // none (EAGAIN) or a batch is done; then c is clean, or touched again.
+// Replies are read in libzmq's buffers (RecvView): reply keeps nothing.
 func (cs *clientSet) receive(c int) {
 	sock := cs.socks[c]
 	cs.ready.draining(c)
 	defer cs.ready.draining(-1)
 	for n := 0; n < recvBatch; n++ {
-		frames, err := sock.RecvMessageBytes(zmq.DONTWAIT)
+		frames, err := sock.RecvView(zsock.DontWait)
 		if err != nil {
 			return
 		}

@@ -23,9 +23,11 @@
 // /proc/PID/stat, sampled at the start and end of the measured window.
 //
 // mdbench is cheap on purpose, so that it does not hide the broker: one
-// goroutine owns all client sockets, another all worker sockets; each
-// waits in epoll on its sockets' ZMQ_FDs and looks only at the sockets
-// that were signalled or used (zmq_poll would ask every socket every time);
+// goroutine owns all client sockets, another all worker sockets, all from
+// one libzmq context; each waits in epoll on its sockets' ZMQ_FDs, parked
+// in Go's netpoller, and looks only at the sockets that were signalled or
+// used (zmq_poll would ask every socket every time); a message crosses cgo
+// whole, in one call, and is read in libzmq's buffers (internal/zsock);
 // bodies are reused and latencies go into a fixed histogram. Even so its
 // cost per request is of the order of the broker's: both pay libzmq's
 // per-message system calls and thread wake-ups.

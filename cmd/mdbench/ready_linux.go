@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // readySet tells one goroutine which of its sockets may have messages to
@@ -22,9 +24,16 @@ import (
 // returns until EAGAIN, or touch it again, and touch every socket it sends
 // on (touch does nothing for the socket being drained, which will reach
 // EAGAIN after the send).
+//
+// The epoll descriptor itself waits in Go's netpoller, so that a wait
+// parks the goroutine instead of holding a thread in epoll_wait, which the
+// runtime would hand its P away from and back to on every wake-up.
 type readySet struct {
 	epfd   int
-	socks  []*zmq.Socket
+	file   *os.File        // epfd, in the netpoller
+	conn   syscall.RawConn // nil: the netpoller refused epfd, block in epoll_wait
+	until  time.Time       // file's read deadline
+	socks  []*zsock.Socket
 	fds    []int
 	dirty  []bool
 	queue  []int // the dirty sockets, each once
@@ -38,19 +47,27 @@ func newReadySet() (*readySet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mdbench: epoll: %w", err)
 	}
-	return &readySet{epfd: epfd, drain: -1}, nil
+	if err := syscall.SetNonblock(epfd, true); err != nil {
+		syscall.Close(epfd)
+		return nil, fmt.Errorf("mdbench: epoll: %w", err)
+	}
+	r := &readySet{epfd: epfd, file: os.NewFile(uintptr(epfd), "epoll"), drain: -1}
+	if r.file.SetReadDeadline(time.Time{}) == nil { // pollable
+		r.conn, _ = r.file.SyscallConn()
+	}
+	return r, nil
 }
 
 // set watches s under id (a small integer chosen by the caller, which wait
 // reports it by); id must not be watching another socket. s starts dirty.
-func (r *readySet) set(id int, s *zmq.Socket) error {
+func (r *readySet) set(id int, s *zsock.Socket) error {
 	for len(r.socks) <= id {
 		r.socks = append(r.socks, nil)
 		r.fds = append(r.fds, -1)
 		r.dirty = append(r.dirty, false)
 		r.events = append(r.events, syscall.EpollEvent{})
 	}
-	fd, err := s.GetFd()
+	fd, err := s.Fd()
 	if err != nil {
 		return fmt.Errorf("mdbench: ZMQ_FD: %w", err)
 	}
@@ -90,11 +107,10 @@ func (r *readySet) draining(id int) { r.drain = id }
 // wait returns the sockets to drain: the dirty ones at once, or else those
 // signalled within timeout. The slice is reused by the next call.
 func (r *readySet) wait(timeout time.Duration) ([]int, error) {
-	msec := 0
-	if len(r.queue) == 0 {
-		msec = int((timeout + time.Millisecond - 1) / time.Millisecond)
+	n, err := syscall.EpollWait(r.epfd, r.events, 0)
+	if n <= 0 && len(r.queue) == 0 && timeout > 0 {
+		n, err = r.block(timeout)
 	}
-	n, err := syscall.EpollWait(r.epfd, r.events, msec)
 	if err != nil && err != syscall.EINTR {
 		return nil, fmt.Errorf("mdbench: epoll_wait: %w", err)
 	}
@@ -112,4 +128,32 @@ func (r *readySet) wait(timeout time.Duration) ([]int, error) {
 	return r.out, nil
 }
 
-func (r *readySet) close() { syscall.Close(r.epfd) }
+// block waits until a socket is signalled or timeout has passed.
+func (r *readySet) block(timeout time.Duration) (n int, err error) {
+	if r.conn == nil {
+		return syscall.EpollWait(r.epfd, r.events, int((timeout+time.Millisecond-1)/time.Millisecond))
+	}
+	// The callers' deadlines rarely move: set the file's only when it has
+	// passed or is more than a millisecond off.
+	now := time.Now()
+	until := now.Add(timeout)
+	if d := r.until.Sub(until); !r.until.After(now) || d > time.Millisecond || d < -time.Millisecond {
+		if err := r.file.SetReadDeadline(until); err != nil {
+			return 0, err
+		}
+		r.until = until
+	}
+	rerr := r.conn.Read(func(uintptr) bool {
+		n, err = syscall.EpollWait(r.epfd, r.events, 0)
+		return n > 0 || err != nil && err != syscall.EINTR
+	})
+	if errors.Is(rerr, os.ErrDeadlineExceeded) {
+		return 0, nil
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
+	return n, err
+}
+
+func (r *readySet) close() { r.file.Close() }

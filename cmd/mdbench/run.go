@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // run is mdbench without the process around it: it starts the workers,
@@ -20,9 +22,16 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 			return result{}, err
 		}
 	}
+	zctx, err := zsock.NewContext()
+	if err != nil {
+		return result{}, fmt.Errorf("mdbench: %w", err)
+	}
+	// Every socket is closed before Term, which waits for the workers'
+	// DISCONNECTs to leave (their linger).
+	defer zctx.Term()
 	stop, done := make(chan struct{}), make(chan workerStats, 1)
 	if cfg.workers > 0 {
-		ws, err := startWorkers(cfg)
+		ws, err := startWorkers(zctx, cfg)
 		if err != nil {
 			return result{}, err
 		}
@@ -34,7 +43,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 		close(stop)
 		return <-done
 	}
-	cs, err := newClients(cfg)
+	cs, err := newClients(zctx, cfg)
 	if err != nil {
 		stopWorkers()
 		return result{}, err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -73,7 +74,12 @@ func TestExternalWorkers(t *testing.T) {
 	ep := startBroker(t)
 	cfg := testConfig(ep)
 	cfg.service = "mdbench.test.external"
-	ws, err := startWorkers(cfg)
+	zctx, err := zsock.NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zctx.Term()
+	ws, err := startWorkers(zctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

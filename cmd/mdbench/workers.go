@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
-
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -22,7 +19,7 @@ type workerStats struct {
 
 // workerConn is one echo worker: a DEALER registered for the service.
 type workerConn struct {
-	sock     *zmq.Socket
+	sock     *zsock.Socket
 	lastSent time.Time // our last message of any kind
 	lastRecv time.Time // the broker's last message of any kind
 }
@@ -32,6 +29,7 @@ type workerConn struct {
 // each is an MDP/0.1 worker; otherwise an extension worker that declares
 // the capacity in XREADY and answers XREQUEST with XFINAL.
 type workerSet struct {
+	zctx  *zsock.Context
 	cfg   config
 	conns []*workerConn
 	ready *readySet
@@ -46,13 +44,14 @@ func (ws *workerSet) version() mdp.Version {
 	return mdp.V01
 }
 
-// startWorkers connects and registers cfg.workers workers.
-func startWorkers(cfg config) (*workerSet, error) {
+// startWorkers connects and registers cfg.workers workers, their sockets
+// made from zctx.
+func startWorkers(zctx *zsock.Context, cfg config) (*workerSet, error) {
 	ready, err := newReadySet()
 	if err != nil {
 		return nil, err
 	}
-	ws := &workerSet{cfg: cfg, ready: ready, out: make([][]byte, 0, 8)}
+	ws := &workerSet{zctx: zctx, cfg: cfg, ready: ready, out: make([][]byte, 0, 8)}
 	now := time.Now()
 	for id := 0; id < cfg.workers; id++ {
 		ws.conns = append(ws.conns, &workerConn{})
@@ -67,7 +66,7 @@ func startWorkers(cfg config) (*workerSet, error) {
 // register gives worker id a new socket, connected, with READY (or
 // XREADY) sent.
 func (ws *workerSet) register(id int, now time.Time) error {
-	sock, err := newDealer(ws.cfg.broker, 2*ws.cfg.capacity)
+	sock, err := newDealer(ws.zctx, ws.cfg.broker, 2*ws.cfg.capacity)
 	if err != nil {
 		return err
 	}
@@ -113,12 +112,14 @@ func (ws *workerSet) run(stop <-chan struct{}) workerStats {
 
 // receive answers the messages waiting on worker id's socket until there
 // are none (EAGAIN) or a batch is done; then it is clean, or touched again.
+// Requests are read in libzmq's buffers (RecvView) and echoed before the
+// next receive.
 func (ws *workerSet) receive(id int, now time.Time) {
 	w := ws.conns[id]
 	ws.ready.draining(id)
 	defer ws.ready.draining(-1)
 	for i := 0; i < recvBatch; i++ {
-		frames, err := w.sock.RecvMessageBytes(zmq.DONTWAIT)
+		frames, err := w.sock.RecvView(zsock.DontWait)
 		if err != nil {
 			return
 		}
@@ -221,7 +222,7 @@ func (ws *workerSet) send(id int, m *mdp.Message, now time.Time) bool {
 	frames, err := m.AppendFrames(ws.out[:0])
 	ws.out = frames[:0]
 	if err == nil {
-		err = sendFrames(w.sock, frames)
+		err = w.sock.Send(frames, zsock.DontWait)
 	}
 	if err != nil {
 		ws.stats.sendErrors++
@@ -229,48 +230,4 @@ func (ws *workerSet) send(id int, m *mdp.Message, now time.Time) bool {
 	}
 	w.lastSent = now
 	return true
-}
-
-// newDealer makes a DEALER connected to endpoint that holds at least hwm
-// messages each way.
-func newDealer(endpoint string, hwm int) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.DEALER)
-	if err != nil {
-		return nil, fmt.Errorf("mdbench: socket: %w", err)
-	}
-	hwm = max(hwm, 1000)
-	for _, set := range []func() error{
-		func() error { return s.SetLinger(0) },
-		func() error { return s.SetSndhwm(hwm) },
-		func() error { return s.SetRcvhwm(hwm) },
-		func() error { return s.Connect(endpoint) },
-	} {
-		if err := set(); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("mdbench: connect %s: %w", endpoint, err)
-		}
-	}
-	return s, nil
-}
-
-// sendFrames sends one multipart message without blocking. ZeroMQ queues
-// a multipart message whole or not at all, so a full queue fails on the
-// first frame and leaves nothing half-sent.
-func sendFrames(s *zmq.Socket, frames [][]byte) error {
-	last := len(frames) - 1
-	for i, f := range frames {
-		flag := zmq.DONTWAIT
-		if i < last {
-			flag |= zmq.SNDMORE
-		}
-		if _, err := s.SendBytes(f, flag); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func retryable(err error) bool {
-	e := zmq.AsErrno(err)
-	return errors.Is(e, zmq.Errno(syscall.EINTR)) || errors.Is(e, zmq.Errno(syscall.EAGAIN))
 }

@@ -90,7 +90,8 @@ func (c *Context) Term() error {
 
 // Socket is one ZeroMQ socket.
 type Socket struct {
-	s *C.zs_socket
+	s    *C.zs_socket
+	view [][]byte // RecvView's frames, reused
 }
 
 // NewSocket makes a socket of type t with a linger of 0: Close drops what
@@ -115,7 +116,7 @@ func (c *Context) NewSocket(t Type) (*Socket, error) {
 func (s *Socket) Close() {
 	if s.s != nil {
 		C.zs_close(s.s)
-		s.s = nil
+		s.s, s.view = nil, nil
 		runtime.SetFinalizer(s, nil)
 	}
 }
@@ -222,6 +223,33 @@ func (s *Socket) Recv(flags int) ([][]byte, error) {
 		off += size
 	}
 	return frames, nil
+}
+
+// RecvView is Recv without the copy, for a caller that looks at a message
+// and lets it go: the frames point into libzmq's buffers and are valid
+// only until the next Recv, RecvView or Close on s. Once s has received
+// its longest message, it allocates nothing.
+func (s *Socket) RecvView(flags int) ([][]byte, error) {
+	n := int(C.zs_recv(s.s, C.int(flags)))
+	if n < 0 {
+		return nil, Errno(-n)
+	}
+	if n == 0 {
+		return nil, ErrTooManyFrames
+	}
+	if cap(s.view) < n {
+		s.view = make([][]byte, n)
+	}
+	s.view = s.view[:n]
+	for i := range s.view {
+		size := int(s.s.sizes[i])
+		if size == 0 {
+			s.view[i] = nil
+			continue
+		}
+		s.view[i] = unsafe.Slice((*byte)(s.s.data[i]), size)
+	}
+	return s.view, nil
 }
 
 // Send sends one message of one or more frames. With DontWait, a full

@@ -50,6 +50,17 @@ func pair(t *testing.T) (router, dealer *Socket) {
 // recvWithin polls s until a message comes, failing after 10 s.
 func recvWithin(t *testing.T, s *Socket) [][]byte {
 	t.Helper()
+	waitReadable(t, s)
+	frames, err := s.Recv(DontWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// waitReadable polls s until a message can be received, failing after 10 s.
+func waitReadable(t *testing.T, s *Socket) {
+	t.Helper()
 	p, err := NewPoller(PollItem{Socket: s})
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +69,6 @@ func recvWithin(t *testing.T, s *Socket) [][]byte {
 	if n, err := p.Wait(10 * time.Second); err != nil || n != 1 || !p.Ready(0) {
 		t.Fatalf("Wait: %d, %v", n, err)
 	}
-	frames, err := s.Recv(DontWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return frames
 }
 
 // Frames of every size, empty and large among them, cross whole both ways.
@@ -91,6 +97,51 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if back := recvWithin(t, dealer); len(back) != 1 || string(back[0]) != "back" {
 		t.Fatalf("dealer got %q", back)
+	}
+}
+
+// RecvView sees the frames Recv would copy, small (kept inside libzmq's
+// message) and large (kept outside) alike, and they can be sent on as
+// they are.
+func TestRecvView(t *testing.T) {
+	router, dealer := pair(t)
+	big := bytes.Repeat([]byte("0123456789"), 1000)
+	for _, msg := range [][][]byte{
+		{[]byte("a")},
+		{{}, []byte("small"), big, {}},
+		{big, big, big, []byte("z")},
+	} {
+		if err := dealer.Send(msg, 0); err != nil {
+			t.Fatal(err)
+		}
+		waitReadable(t, router)
+		got, err := router.RecvView(DontWait)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(msg)+1 {
+			t.Fatalf("router got %d frames, want %d", len(got), len(msg)+1)
+		}
+		for i := range msg {
+			if !bytes.Equal(got[i+1], msg[i]) {
+				t.Fatalf("frame %d: %d bytes, want %d", i, len(got[i+1]), len(msg[i]))
+			}
+		}
+		if err := router.Send(got, DontWait); err != nil { // echoed from libzmq's buffers
+			t.Fatal(err)
+		}
+		back := recvWithin(t, dealer)
+		if len(back) != len(msg) {
+			t.Fatalf("dealer got %d frames, want %d", len(back), len(msg))
+		}
+		for i := range msg {
+			if !bytes.Equal(back[i], msg[i]) {
+				t.Fatalf("echoed frame %d: %d bytes, want %d", i, len(back[i]), len(msg[i]))
+			}
+		}
+	}
+	if _, err := router.RecvView(DontWait); !errors.Is(err, syscall.EAGAIN) {
+		t.Fatalf("RecvView with nothing queued: %v, want EAGAIN", err)
 	}
 }
 
