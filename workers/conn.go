@@ -93,7 +93,7 @@ func (c *conn) wake() {
 func (c *conn) run(base context.Context) error {
 	c.hctx, c.hcancel = context.WithCancel(context.WithoutCancel(base))
 	defer c.hcancel()
-	if err := c.waker.open(c.wakeCh); err != nil {
+	if err := c.waker.open(c.w.zctx, c.wakeCh); err != nil {
 		return fmt.Errorf("workers: wake-up socket: %w", err)
 	}
 	defer c.waker.close()
@@ -129,7 +129,7 @@ func (c *conn) loop() error {
 }
 
 func (c *conn) connect() error {
-	sock, err := zmq.NewSocket(zmq.DEALER)
+	sock, err := c.w.zctx.NewSocket(zmq.DEALER)
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,9 @@ type waker struct {
 	done chan struct{}
 }
 
-func (w *waker) open(wake <-chan struct{}) error {
+func (w *waker) open(zctx *zmq.Context, wake <-chan struct{}) error {
 	endpoint := fmt.Sprintf("inproc://majordomo-workers-wake-%d", wakeSeq.Add(1))
-	rx, err := pairSocket()
+	rx, err := pairSocket(zctx)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (w *waker) open(wake <-chan struct{}) error {
 		rx.Close()
 		return err
 	}
-	tx, err := pairSocket()
+	tx, err := pairSocket(zctx)
 	if err == nil {
 		err = tx.Connect(endpoint)
 		if err != nil {
@@ -56,8 +56,8 @@ func (w *waker) open(wake <-chan struct{}) error {
 	return nil
 }
 
-func pairSocket() (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.PAIR)
+func pairSocket(zctx *zmq.Context) (*zmq.Socket, error) {
+	s, err := zctx.NewSocket(zmq.PAIR)
 	if err != nil {
 		return nil, err
 	}

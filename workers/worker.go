@@ -21,6 +21,8 @@ type Worker struct {
 	cfg     config
 	log     *zap.Logger
 
+	zctx *zmq.Context // this worker's sockets; Run terminates it
+
 	mu      sync.Mutex
 	started bool
 	closed  bool
@@ -106,6 +108,12 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 		w.mu.Unlock()
 		return ErrClosed
 	}
+	zctx, err := zmq.NewContext()
+	if err != nil {
+		w.mu.Unlock()
+		return fmt.Errorf("workers: zmq context: %w", err)
+	}
+	w.zctx = zctx
 	w.started = true
 	n, capacity := 1, w.cfg.concurrency
 	if w.cfg.protocol != ProtocolExtension {
@@ -138,7 +146,24 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 	wg.Wait()
 	close(allDone)
 	<-watched
+	w.term()
 	return joinErrors(errs)
+}
+
+// term ends the worker's zmq context once every socket is closed: it waits
+// (up to closeLinger) until the last replies and the DISCONNECT have left,
+// which a process that exits right after Run would otherwise cut off.
+func (w *Worker) term() {
+	done := make(chan error, 1)
+	go func() { done <- w.zctx.Term() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			w.log.Warn("zmq context did not end cleanly", zap.Error(err))
+		}
+	case <-time.After(closeLinger + time.Second):
+		w.log.Error("zmq context still has open sockets; leaving it")
+	}
 }
 
 // watch starts the drain when ctx is cancelled and forces the end after the
