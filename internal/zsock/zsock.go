@@ -316,13 +316,15 @@ func NewPoller(items ...PollItem) (*Poller, error) {
 
 func (p *Poller) slice() []C.zmq_pollitem_t { return unsafe.Slice(p.items, p.n) }
 
-// Wait waits up to timeout (negative: for ever) until an item is readable,
+// Wait waits up to timeout (negative: for ever; libzmq counts whole
+// milliseconds, so it is rounded up) until an item is readable,
 // and returns how many are. An interrupted wait (syscall.EINTR) is an
 // error the caller may ignore.
 func (p *Poller) Wait(timeout time.Duration) (int, error) {
 	ms := C.long(-1)
 	if timeout >= 0 {
-		ms = C.long(timeout / time.Millisecond)
+		// Rounded up: a wait of 300µs that became 0 would spin until due.
+		ms = C.long((timeout + time.Millisecond - 1) / time.Millisecond)
 	}
 	n := C.zs_poll(p.items, C.int(p.n), ms)
 	if n < 0 {
