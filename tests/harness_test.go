@@ -82,16 +82,7 @@ type rawPeer struct {
 
 func dialRaw(t *testing.T, ep string, typ zmq.Type) *rawPeer {
 	t.Helper()
-	s, err := zmq.NewSocket(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetLinger(0)
-	if err := s.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &rawPeer{t: t, s: s}
+	return &rawPeer{t: t, s: brokertest.Dial(t, ep, typ)}
 }
 
 func (p *rawPeer) send(frames ...[]byte) {

@@ -45,3 +45,42 @@ func TestStartStopRestart(t *testing.T) {
 		t.Fatalf("new broker has %d workers", n)
 	}
 }
+
+// FakeRouter hands each message to its script, parse errors included, and
+// sends back what the script returns.
+func TestFakeRouter(t *testing.T) {
+	parseErrors := make(chan error, 1)
+	ep := FakeRouter(t, func(m mdp.Message, err error) [][]byte {
+		if err != nil {
+			parseErrors <- err
+			return nil
+		}
+		return [][]byte{{}, []byte(mdp.HeaderClient01), []byte(m.Service), []byte("scripted")}
+	})
+	c := Dial(t, ep, zmq.DEALER)
+	if _, err := c.SendMessage("garbage"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-parseErrors:
+		if err == nil {
+			t.Fatal("no parse error for garbage")
+		}
+	case <-time.After(Timeout):
+		t.Fatal("the script never saw the garbage")
+	}
+	req := mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "echo", Body: [][]byte{[]byte("x")}}
+	frames, _ := req.Frames()
+	if _, err := c.SendMessage(frames); err != nil {
+		t.Fatal(err)
+	}
+	poller := zmq.NewPoller()
+	poller.Add(c, zmq.POLLIN)
+	if polled, err := poller.Poll(Timeout); err != nil || len(polled) == 0 {
+		t.Fatalf("no reply: %v", err)
+	}
+	reply, err := c.RecvMessageBytes(0)
+	if err != nil || len(reply) != 4 || string(reply[3]) != "scripted" {
+		t.Fatalf("reply %q, %v", reply, err)
+	}
+}

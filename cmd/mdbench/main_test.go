@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/goleak"
 
 	"github.com/majordomo-go/majordomo/broker/brokertest"
@@ -25,49 +24,12 @@ func startBroker(t *testing.T) string { return brokertest.Start(t).Endpoint }
 // no answer). It runs until the test ends.
 func fakeBroker(t *testing.T, answer func(req mdp.Message) [][]byte) string {
 	t.Helper()
-	sock, err := zmq.NewSocket(zmq.ROUTER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock.SetLinger(0)
-	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
-		sock.Close()
-		t.Fatal(err)
-	}
-	ep, _ := sock.GetLastEndpoint()
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer sock.Close()
-		poller := zmq.NewPoller()
-		poller.Add(sock, zmq.POLLIN)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if polled, err := poller.Poll(10 * time.Millisecond); err != nil || len(polled) == 0 {
-				continue
-			}
-			frames, err := sock.RecvMessageBytes(zmq.DONTWAIT)
-			if err != nil {
-				continue
-			}
-			id, m, err := mdp.ParseRouter(frames)
-			if err != nil || m.Kind != mdp.ClientRequest {
-				continue
-			}
-			if out := answer(m); out != nil {
-				sock.SendMessage(id, out)
-			}
+	return brokertest.FakeRouter(t, func(m mdp.Message, err error) [][]byte {
+		if err != nil || m.Kind != mdp.ClientRequest {
+			return nil
 		}
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		<-done
+		return answer(m)
 	})
-	return ep
 }
 
 // testConfig is a short run with small numbers against endpoint.

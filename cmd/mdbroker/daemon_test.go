@@ -88,16 +88,7 @@ type peer struct {
 
 func dial(t *testing.T, ep string) *peer {
 	t.Helper()
-	s, err := zmq.NewSocket(zmq.DEALER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetLinger(0)
-	if err := s.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &peer{t: t, s: s}
+	return &peer{t: t, s: brokertest.Dial(t, ep, zmq.DEALER)}
 }
 
 func (p *peer) send(m mdp.Message) {

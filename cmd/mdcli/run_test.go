@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -31,68 +30,34 @@ func TestMain(m *testing.M) {
 // mmi.services lists it, and anything else gets no answer at all.
 func scriptedBroker(t *testing.T) string {
 	t.Helper()
-	sock, err := zmq.NewSocket(zmq.ROUTER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock.SetLinger(0)
-	if err := sock.Bind("tcp://127.0.0.1:*"); err != nil {
-		t.Fatal(err)
-	}
-	ep, _ := sock.GetLastEndpoint()
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer sock.Close()
-		poller := zmq.NewPoller()
-		poller.Add(sock, zmq.POLLIN)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if polled, err := poller.Poll(5 * time.Millisecond); err != nil || len(polled) == 0 {
-				continue
-			}
-			frames, err := sock.RecvMessageBytes(zmq.DONTWAIT)
-			if err != nil {
-				continue
-			}
-			id, m, err := mdp.ParseRouter(frames)
-			if err != nil || !m.Ext {
-				t.Errorf("scripted broker: %v", err)
-				continue
-			}
-			out := mdp.Message{Version: mdp.V02, Ext: true, Kind: mdp.ClientFinal, Service: m.Service, UUID: m.UUID}
-			switch m.Service {
-			case "echo":
-				out.Body = m.Body
-			case "binary":
-				out.Body = [][]byte{{0xff, 0x00}}
-			case "expired":
-				out.Kind, out.Status = mdp.ClientError, mdp.StatusExpired
-			case "xerror.503":
-				out.Kind, out.Status, out.Text = mdp.ClientError, mdp.StatusOverloaded, "queue full"
-			case mdp.MMIService:
-				out.Body = [][]byte{[]byte("404")}
-				if len(m.Body) == 1 && string(m.Body[0]) == "echo" {
-					out.Body = [][]byte{[]byte("200")}
-				}
-			case mdp.MMIServices:
-				out.Body = [][]byte{[]byte("200"), []byte(`[{"name":"echo","workers":2,"queued":1}]`)}
-			default:
-				continue
-			}
-			reply, _ := out.AppendFrames([][]byte{id})
-			sock.SendMessage(reply)
+	return brokertest.FakeRouter(t, func(m mdp.Message, err error) [][]byte {
+		if err != nil || !m.Ext {
+			t.Errorf("scripted broker: %v", err)
+			return nil
 		}
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		<-done
+		out := mdp.Message{Version: mdp.V02, Ext: true, Kind: mdp.ClientFinal, Service: m.Service, UUID: m.UUID}
+		switch m.Service {
+		case "echo":
+			out.Body = m.Body
+		case "binary":
+			out.Body = [][]byte{{0xff, 0x00}}
+		case "expired":
+			out.Kind, out.Status = mdp.ClientError, mdp.StatusExpired
+		case "xerror.503":
+			out.Kind, out.Status, out.Text = mdp.ClientError, mdp.StatusOverloaded, "queue full"
+		case mdp.MMIService:
+			out.Body = [][]byte{[]byte("404")}
+			if len(m.Body) == 1 && string(m.Body[0]) == "echo" {
+				out.Body = [][]byte{[]byte("200")}
+			}
+		case mdp.MMIServices:
+			out.Body = [][]byte{[]byte("200"), []byte(`[{"name":"echo","workers":2,"queued":1}]`)}
+		default:
+			return nil
+		}
+		frames, _ := out.Frames()
+		return frames
 	})
-	return ep
 }
 
 func mdcli(t *testing.T, args ...string) (code int, stdout, stderr string) {
