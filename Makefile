@@ -7,7 +7,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 FUZZTIME    ?= 60s
 
-.PHONY: all deps build run test lint fmt-check vet staticcheck unit fuzz bench clean
+.PHONY: all deps build run test lint fmt-check vet staticcheck verify-systemd unit fuzz bench clean
 
 all: build
 
@@ -20,7 +20,7 @@ build: deps
 run: build
 	./bin/mdbroker
 
-test: deps fmt-check vet staticcheck unit
+test: deps fmt-check vet staticcheck verify-systemd unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -50,3 +50,7 @@ bench: deps
 
 clean:
 	rm -rf bin
+
+# contrib/systemd/mdbroker.service, where systemd-analyze exists.
+verify-systemd:
+	@bash scripts/verify-systemd.sh
