@@ -1,47 +1,43 @@
 package broker
 
-import (
-	"time"
-
-	"github.com/google/uuid"
-)
+import "time"
 
 // replyCache remembers the final replies of requests answered recently, so
 // that a client's retry of one is answered again instead of run twice. It
-// is bounded in entries, bytes and age; entries leave in insertion order,
-// which is also expiry order.
+// is keyed by service and UUID: only a request naming the same service and
+// UUID gets a cached reply. It is bounded in entries, bytes and age;
+// entries leave in insertion order, which is also expiry order.
 type replyCache struct {
 	maxEntries int
 	maxBytes   int64
 	ttl        time.Duration
-	entries    map[uuid.UUID]*cachedReply
+	entries    map[requestKey]*cachedReply
 	head, tail *cachedReply
 	bytes      int64
 }
 
 type cachedReply struct {
-	id      uuid.UUID
-	service string
-	body    [][]byte
-	size    int64
-	at      time.Time
-	next    *cachedReply
+	key  requestKey
+	body [][]byte
+	size int64
+	at   time.Time
+	next *cachedReply
 }
 
 func newReplyCache(maxEntries int, maxBytes int64, ttl time.Duration) *replyCache {
 	return &replyCache{maxEntries: maxEntries, maxBytes: maxBytes, ttl: ttl,
-		entries: make(map[uuid.UUID]*cachedReply)}
+		entries: make(map[requestKey]*cachedReply)}
 }
 
-func (c *replyCache) put(now time.Time, id uuid.UUID, service string, body [][]byte, size int64) {
+func (c *replyCache) put(now time.Time, key requestKey, body [][]byte, size int64) {
 	if c.maxEntries == 0 || size > c.maxBytes {
 		return
 	}
-	if _, ok := c.entries[id]; ok {
+	if _, ok := c.entries[key]; ok {
 		return
 	}
-	e := &cachedReply{id: id, service: service, body: body, size: size, at: now}
-	c.entries[id] = e
+	e := &cachedReply{key: key, body: body, size: size, at: now}
+	c.entries[key] = e
 	if c.tail != nil {
 		c.tail.next = e
 	} else {
@@ -54,8 +50,8 @@ func (c *replyCache) put(now time.Time, id uuid.UUID, service string, body [][]b
 	}
 }
 
-func (c *replyCache) get(now time.Time, id uuid.UUID) (*cachedReply, bool) {
-	e, ok := c.entries[id]
+func (c *replyCache) get(now time.Time, key requestKey) (*cachedReply, bool) {
+	e, ok := c.entries[key]
 	if !ok || now.Sub(e.at) > c.ttl {
 		return nil, false
 	}
@@ -75,6 +71,6 @@ func (c *replyCache) evictHead() {
 	if c.head == nil {
 		c.tail = nil
 	}
-	delete(c.entries, e.id)
+	delete(c.entries, e.key)
 	c.bytes -= e.size
 }

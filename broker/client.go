@@ -3,11 +3,16 @@ package broker
 import (
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/mdp"
 	"go.uber.org/zap"
 )
 
-// handleClient takes a client REQUEST in any of its three forms.
+// handleClient takes a client REQUEST in any of its three forms. The
+// checks run in the order spec/extensions.md gives: MMI, size and frame
+// limits (413), a retry of a request the broker has (never refused),
+// shutdown (503), fail-fast (404), then the queue bounds (503), which
+// apply only to a request that must wait.
 func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 	c.counters.Requests++
 	form := form01
@@ -21,19 +26,19 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		c.answerMMI(id, form, m)
 		return
 	}
-	if c.draining {
-		c.reject(id, form, m, mdp.StatusOverloaded, "broker shutting down")
-		return
-	}
 	var size int64
 	for _, f := range m.Body {
 		size += int64(len(f))
 	}
-	if size > c.cfg.MaxMessageSize {
+	if len(m.Body) > MaxBodyFrames || size > c.cfg.MaxMessageSize {
 		c.reject(id, form, m, mdp.StatusTooLarge, "request larger than the broker accepts")
 		return
 	}
 	if form == formExt && c.absorbDuplicate(now, id, m) {
+		return
+	}
+	if c.draining {
+		c.reject(id, form, m, mdp.StatusOverloaded, "broker shutting down")
 		return
 	}
 	s := c.services[m.Service]
@@ -48,13 +53,32 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		s = &service{name: m.Service}
 		c.services[m.Service] = s
 	}
-	if s.queue.len() >= c.cfg.QueueLimit || s.queuedBytes+size > c.cfg.QueueBytes ||
-		c.queued >= c.cfg.GlobalQueueLimit || c.queuedBytes+size > c.cfg.GlobalQueueBytes {
+	cost := queueCost(size, len(m.Body))
+	var w *worker
+	if s.queue.len() == 0 {
+		w = s.freeWorker()
+	}
+	unserved := s.workers == 0
+	if w == nil && !c.roomFor(id, s, cost, unserved) {
 		s.stats.Rejected++
 		c.reject(id, form, m, mdp.StatusOverloaded, "queue full")
 		c.maybeIdle(now, s)
 		return
 	}
+	r := c.accept(now, id, form, m, s, size, cost)
+	if w != nil {
+		c.deliver(now, w, r) // the common case: no queueing at all
+		return
+	}
+	if unserved {
+		c.holdUnserved(r, id)
+	}
+	c.enqueue(r, false)
+	c.dispatch(now, s)
+}
+
+// accept makes the request record of m and starts its deadline.
+func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message, s *service, size, cost int64) *request {
 	timeout := c.cfg.RequestTimeout
 	if form == formExt && m.Timeout > 0 && m.Timeout < timeout {
 		timeout = m.Timeout
@@ -65,39 +89,38 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		service:  s,
 		body:     m.Body,
 		size:     size,
+		cost:     cost,
 		accepted: now,
 		deadline: now.Add(timeout),
 	}
+	r.addr = clientAddr(c.newID())
 	if form == formExt {
 		r.id, r.clientUUID = m.UUID, true
 	} else {
-		r.id = c.newID()
+		r.id = uuid.UUID(r.addr) // made up once: the same on every delivery
 	}
-	c.requests[r.id] = r
-	if s.queue.len() == 0 {
-		if w := s.freeWorker(); w != nil {
-			c.deliver(now, w, r) // the common case: no queueing at all
-			return
-		}
-	}
-	c.enqueue(r, false)
-	c.dispatch(now, s)
+	r.key = requestKey{service: s.name, id: r.id}
+	c.requests[r.key] = r
+	c.deadlines.push(r)
+	return r
 }
 
-// absorbDuplicate handles a retry of a request the broker already has: one
-// queued or in flight is not queued again, but its reply will go to the
-// client's latest address; one answered recently is answered again from the
-// reply cache. It reports whether m was such a retry.
+// absorbDuplicate handles a retry of a request the broker already has,
+// for the same service and UUID: one queued or in flight is not queued
+// again, but its reply will go to the client's latest address; one
+// answered recently is answered again from the reply cache. It reports
+// whether m was such a retry.
 func (c *core) absorbDuplicate(now time.Time, id []byte, m *mdp.Message) bool {
-	if r := c.requests[m.UUID]; r != nil {
+	key := requestKey{service: m.Service, id: m.UUID}
+	if r := c.requests[key]; r != nil {
 		c.counters.Duplicates++
 		r.client = id
 		return true
 	}
-	if e, ok := c.cache.get(now, m.UUID); ok {
+	if e, ok := c.cache.get(now, key); ok {
 		c.counters.CacheHits++
 		c.send(id, &mdp.Message{Version: mdp.V02, Kind: mdp.ClientFinal, Ext: true,
-			Service: e.service, UUID: e.id, Body: e.body}, nil)
+			Service: e.key.service, UUID: e.key.id, Body: e.body}, nil)
 		return true
 	}
 	return false

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // Config is everything the broker can be told. A zero field means its
@@ -20,20 +22,40 @@ type Config struct {
 	// interval; the broker then uses that one for it.
 	HeartbeatInterval time.Duration
 	HeartbeatLiveness int
+	// WorkerHeartbeatMin and WorkerHeartbeatMax clamp the interval an
+	// extension worker declares (defaults 10ms and 1m): below the minimum
+	// the broker heartbeats and expires it as if it had declared the
+	// minimum, above the maximum as if the maximum. Interval × liveness
+	// must stay within MaxExpiry for both.
+	WorkerHeartbeatMin time.Duration
+	WorkerHeartbeatMax time.Duration
 	// RequestTimeout is the deadline of a request that carries none (plain
 	// clients) and the longest a client may ask for.
 	RequestTimeout time.Duration
 	// MaxAttempts is how many times a request is delivered to a worker
 	// before the client gets 502 instead.
 	MaxAttempts int
-	// QueueLimit and QueueBytes bound each service's queue; GlobalQueueLimit
-	// and GlobalQueueBytes bound all queues together.
+	// QueueBytes bounds each service's queue and GlobalQueueBytes the queues
+	// of all services that have workers, in bytes as queueCost counts them
+	// (the body plus 256 per request and 32 per frame). QueueLimit and
+	// GlobalQueueLimit add a cap in requests; zero (the default) means none.
+	// Only requests that must wait count: one a free worker takes at once
+	// is never refused by them.
 	QueueLimit       int
 	QueueBytes       int64
 	GlobalQueueLimit int
 	GlobalQueueBytes int64
-	// MaxMessageSize bounds one message (all frames); it is also set as
-	// ZMQ_MAXMSGSIZE, so libzmq disconnects a peer sending a larger frame.
+	// UnservedQueueBytes bounds, in all, the requests queued for services
+	// that have no worker (any client can make up names), and
+	// UnservedPerClient how many of them one client identity may have.
+	// They do not count against GlobalQueueBytes.
+	UnservedQueueBytes int64
+	UnservedPerClient  int
+	// MaxMessageSize bounds one message as received, all frames together,
+	// the sender's identity included. The receive path stops copying a
+	// larger one and drops it (counted as TooLarge; an extension request
+	// gets 413). It is also set as ZMQ_MAXMSGSIZE, so libzmq disconnects a
+	// peer sending a larger frame.
 	MaxMessageSize int64
 	// ServiceIdleTimeout: a service with no workers and no requests is
 	// forgotten after this long.
@@ -50,18 +72,30 @@ type Config struct {
 	Logger *zap.Logger
 }
 
+// MaxExpiry bounds heartbeat interval × liveness, the silence that expires
+// a worker, so that it can neither overflow nor switch expiry off.
+const MaxExpiry = 24 * time.Hour
+
+// MaxBodyFrames is the most body frames a request may have: what still
+// fits in zsock.MaxFrames once the broker has added the frames of a worker
+// REQUEST (identity, header, command, address, empty frame, meta). A
+// request with more gets 413.
+const MaxBodyFrames = zsock.MaxFrames - 6
+
 // DefaultConfig is the configuration mdbroker runs with when told nothing.
 func DefaultConfig() Config {
 	return Config{
 		Endpoints:          []string{"tcp://127.0.0.1:5555"},
 		HeartbeatInterval:  2500 * time.Millisecond,
 		HeartbeatLiveness:  3,
+		WorkerHeartbeatMin: 10 * time.Millisecond,
+		WorkerHeartbeatMax: time.Minute,
 		RequestTimeout:     30 * time.Second,
 		MaxAttempts:        3,
-		QueueLimit:         10000,
 		QueueBytes:         64 << 20,
-		GlobalQueueLimit:   100000,
 		GlobalQueueBytes:   512 << 20,
+		UnservedQueueBytes: 64 << 20,
+		UnservedPerClient:  10000,
 		MaxMessageSize:     16 << 20,
 		ServiceIdleTimeout: time.Minute,
 		ReplyCacheSize:     10000,
@@ -79,12 +113,16 @@ func (c Config) withDefaults() Config {
 	}
 	setDur(&c.HeartbeatInterval, d.HeartbeatInterval)
 	setInt(&c.HeartbeatLiveness, d.HeartbeatLiveness)
+	setDur(&c.WorkerHeartbeatMin, d.WorkerHeartbeatMin)
+	setDur(&c.WorkerHeartbeatMax, d.WorkerHeartbeatMax)
 	setDur(&c.RequestTimeout, d.RequestTimeout)
 	setInt(&c.MaxAttempts, d.MaxAttempts)
 	setInt(&c.QueueLimit, d.QueueLimit)
 	setInt64(&c.QueueBytes, d.QueueBytes)
 	setInt(&c.GlobalQueueLimit, d.GlobalQueueLimit)
 	setInt64(&c.GlobalQueueBytes, d.GlobalQueueBytes)
+	setInt64(&c.UnservedQueueBytes, d.UnservedQueueBytes)
+	setInt(&c.UnservedPerClient, d.UnservedPerClient)
 	setInt64(&c.MaxMessageSize, d.MaxMessageSize)
 	setDur(&c.ServiceIdleTimeout, d.ServiceIdleTimeout)
 	setInt(&c.ReplyCacheSize, d.ReplyCacheSize)
@@ -131,14 +169,26 @@ func (c Config) Validate() error {
 	if c.HeartbeatLiveness < 1 {
 		bad("heartbeat liveness %d is below 1", c.HeartbeatLiveness)
 	}
+	if c.WorkerHeartbeatMin < time.Millisecond || c.WorkerHeartbeatMax < c.WorkerHeartbeatMin {
+		bad("worker heartbeat bounds %v..%v: the minimum must be at least 1ms and the maximum no less", c.WorkerHeartbeatMin, c.WorkerHeartbeatMax)
+	}
+	if c.HeartbeatLiveness >= 1 {
+		longest := max(c.HeartbeatInterval, c.WorkerHeartbeatMax)
+		if longest > MaxExpiry/time.Duration(c.HeartbeatLiveness) {
+			bad("heartbeat interval %v × liveness %d is more than %v", longest, c.HeartbeatLiveness, MaxExpiry)
+		}
+	}
 	if c.RequestTimeout < time.Millisecond {
 		bad("request timeout %v is below 1ms", c.RequestTimeout)
 	}
 	if c.MaxAttempts < 1 {
 		bad("max attempts %d is below 1", c.MaxAttempts)
 	}
-	if c.QueueLimit < 1 || c.QueueBytes < 1 || c.GlobalQueueLimit < 1 || c.GlobalQueueBytes < 1 {
-		bad("queue limits must be positive")
+	if c.QueueLimit < 0 || c.GlobalQueueLimit < 0 {
+		bad("queue count caps must not be negative (0: none)")
+	}
+	if c.QueueBytes < 1 || c.GlobalQueueBytes < 1 || c.UnservedQueueBytes < 1 || c.UnservedPerClient < 1 {
+		bad("queue byte bounds and the per-client bound must be positive")
 	}
 	if c.MaxMessageSize < 1 {
 		bad("max message size %d must be positive", c.MaxMessageSize)

@@ -18,13 +18,17 @@ type core struct {
 
 	services  map[string]*service
 	workers   map[string]*worker
-	requests  map[uuid.UUID]*request // queued or in flight, by UUID
+	requests  map[requestKey]*request // queued or in flight, by service and UUID
 	cache     *replyCache
 	timers    timerHeap
 	deadlines deadlineHeap
 
 	queued      int   // requests queued, all services
-	queuedBytes int64 // their bytes
+	queuedBytes int64 // their cost (queueCost)
+
+	unservedQueued   int            // of those, queued for services with no worker (bounds.go)
+	unservedBytes    int64          // their cost
+	unservedByClient map[string]int // their count by client identity
 
 	draining bool
 	out      []outMsg
@@ -50,9 +54,11 @@ func newCore(cfg Config, now time.Time) *core {
 		log:      cfg.Logger,
 		services: make(map[string]*service),
 		workers:  make(map[string]*worker),
-		requests: make(map[uuid.UUID]*request),
-		cache:    newReplyCache(cfg.ReplyCacheSize, cfg.ReplyCacheBytes, cfg.ReplyCacheTTL),
-		latency:  newHistogram(),
+		requests: make(map[requestKey]*request),
+
+		unservedByClient: make(map[string]int),
+		cache:            newReplyCache(cfg.ReplyCacheSize, cfg.ReplyCacheBytes, cfg.ReplyCacheTTL),
+		latency:          newHistogram(),
 	}
 	rnd := uuid.New()
 	copy(c.uuidPrefix[:], rnd[:8])
@@ -84,25 +90,36 @@ func (c *core) handle(now time.Time, frames [][]byte) {
 	c.handleWorker(now, id, &m)
 }
 
-// malformed drops an invalid message. A worker that sent it (its header
-// and command were recognised) is told DISCONNECT and forgotten.
+// malformed drops an invalid message. A registered worker that sent it,
+// whatever it was (an unknown header or command included), is told
+// DISCONNECT and forgotten (7/MDP); so is any peer whose worker header and
+// command were recognised.
 func (c *core) malformed(now time.Time, id []byte, m mdp.Message, err error) {
 	c.counters.Malformed++
 	c.log.Debug("malformed message dropped", zap.Binary("peer", id), zap.Error(err))
-	if len(id) == 0 || m.Kind.Side() != mdp.SideWorker {
+	if len(id) == 0 {
 		return
 	}
 	if w := c.workers[string(id)]; w != nil {
+		c.counters.Violations++
+		c.sendDisconnect(id, w.version)
 		c.removeWorker(now, w, "protocol error")
+		return
 	}
-	c.sendDisconnect(id, m.Version)
+	if m.Kind.Side() == mdp.SideWorker {
+		c.sendDisconnect(id, m.Version)
+	}
 }
 
-// tick runs every timer that is due and expires queued requests past
-// their deadline.
+// tick runs every timer that is due and expires requests past their
+// deadline, queued or held by a worker.
 func (c *core) tick(now time.Time) {
 	for r := c.deadlines.popDue(now); r != nil; r = c.deadlines.popDue(now) {
-		c.expireQueued(now, r)
+		if r.queued {
+			c.expireQueued(now, r)
+		} else {
+			c.expireHeld(now, r)
+		}
 	}
 	for {
 		t, ok := c.timers.popDue(now)
@@ -116,6 +133,8 @@ func (c *core) tick(now time.Time) {
 			c.expiryDue(now, t.w)
 		case timerServiceIdle:
 			c.serviceIdleDue(now, t.s)
+		case timerOverdue:
+			c.overdueDue(now, t.w, t.r)
 		case timerCacheSweep:
 			c.cache.sweep(now)
 			c.timers.push(timer{at: now.Add(c.cfg.ReplyCacheTTL), kind: timerCacheSweep})

@@ -49,7 +49,8 @@ func benchDispatch(b *testing.B, n, active, queued int) {
 		c.handle(now, f)
 		req := mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: service, Body: body}
 		requests[i], _ = req.AppendFrames([][]byte{client})
-		rep := mdp.Message{Version: mdp.V01, Kind: mdp.WorkerFinal, Address: client, Body: body}
+		// The address is filled in from each request the worker gets.
+		rep := mdp.Message{Version: mdp.V01, Kind: mdp.WorkerFinal, Address: make([]byte, addrLen), Body: body}
 		replies[i], _ = rep.AppendFrames([][]byte{worker})
 	}
 	c.resetOut()
@@ -58,6 +59,8 @@ func benchDispatch(b *testing.B, n, active, queued int) {
 	for b.Loop() {
 		k := i % active
 		c.handle(now, requests[k])
+		// worker REQUEST: identity · "" · MDPW01 · 0x02 · address · "" · body
+		copy(replies[k][4], c.out[0].frames[4])
 		c.handle(now, replies[k])
 		if len(c.out) != 2 {
 			b.Fatalf("round trip produced %d messages", len(c.out))

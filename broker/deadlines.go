@@ -2,11 +2,11 @@ package broker
 
 import "time"
 
-// deadlineHeap orders the queued requests by deadline. Unlike the lazy
-// timer heap it is indexed (each request knows its position), so a request
-// leaves it in O(log n) when it is dispatched: the heap never holds more
-// than the queued requests, which the queue limits bound. Requests in
-// flight are not in it: the worker got the time left and gives up itself.
+// deadlineHeap orders the live requests, queued or held by a worker, by
+// deadline. Unlike the lazy timer heap it is indexed (each request knows
+// its position), so a request leaves it in O(log n) when it is answered or
+// fails: the heap never holds more than the live requests, which the queue
+// bounds and the workers' capacities bound.
 type deadlineHeap []*request
 
 func (h *deadlineHeap) push(r *request) {

@@ -3,8 +3,8 @@ package broker
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/mdp"
+	"go.uber.org/zap"
 )
 
 // enqueue puts r on its service's queue: at the back when new, at the front
@@ -17,23 +17,20 @@ func (c *core) enqueue(r *request, front bool) {
 		s.queue.pushBack(r)
 	}
 	r.queued = true
-	c.deadlines.push(r)
 	s.emptySince = time.Time{}
-	s.queuedBytes += r.size
+	s.queuedBytes += r.cost
 	c.queued++
-	c.queuedBytes += r.size
+	c.queuedBytes += r.cost
 }
 
 func (c *core) unqueue(r *request) {
 	s := r.service
 	s.queue.remove(r)
-	if r.heapIndex >= 0 {
-		c.deadlines.remove(r)
-	}
 	r.queued = false
-	s.queuedBytes -= r.size
+	s.queuedBytes -= r.cost
 	c.queued--
-	c.queuedBytes -= r.size
+	c.queuedBytes -= r.cost
+	c.releaseUnserved(r)
 }
 
 // dispatch hands queued requests of s to free workers, best tier first,
@@ -56,19 +53,20 @@ func (c *core) dispatch(now time.Time, s *service) {
 }
 
 // deliver sends r to w and moves w to the back of its tier's free list (or
-// off it when full), so a tier's workers take turns.
+// off it when full), so a tier's workers take turns. The worker sees r's
+// opaque address, never the client's identity.
 func (c *core) deliver(now time.Time, w *worker, r *request) {
 	r.attempts++
 	r.worker = w
 	if w.inflight == nil {
-		w.inflight = make(map[uuid.UUID]*request, w.capacity)
+		w.inflight = make(map[clientAddr]*request, w.capacity)
 	}
-	w.inflight[r.id] = r
+	w.inflight[r.addr] = r
 	w.tier.free.remove(w)
 	if w.free() {
 		w.tier.free.pushBack(w)
 	}
-	m := mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Address: r.client, Body: r.body}
+	m := mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Address: r.addr[:], Body: r.body}
 	if w.ext {
 		m.Ext = true
 		m.UUID = r.id
@@ -76,8 +74,6 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 		if r.clientUUID {
 			m.Flags = mdp.FlagClientUUID
 		}
-	} else {
-		w.plainAddr = r.client
 	}
 	w.lastSend = now
 	c.send(w.identity, &m, w)
@@ -85,7 +81,7 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 
 // release takes r off w, which may take new work again.
 func (c *core) release(w *worker, r *request) {
-	delete(w.inflight, r.id)
+	delete(w.inflight, r.addr)
 	r.worker = nil
 	if w.free() && !w.inFree {
 		w.tier.free.pushBack(w)
@@ -103,7 +99,7 @@ func (c *core) answer(now time.Time, r *request, body [][]byte) {
 		for _, f := range body {
 			size += int64(len(f))
 		}
-		c.cache.put(now, r.id, s.name, body, size)
+		c.cache.put(now, r.key, body, size)
 	}
 	c.forget(r)
 }
@@ -130,9 +126,14 @@ func (c *core) fail(now time.Time, r *request, status mdp.Status, text string) {
 	c.maybeIdle(now, s)
 }
 
+// forget ends r's life in the broker's maps and its deadline. A worker
+// that holds it keeps it (and the slot) until it answers or goes.
 func (c *core) forget(r *request) {
 	r.done = true
-	delete(c.requests, r.id)
+	delete(c.requests, r.key)
+	if r.heapIndex >= 0 {
+		c.deadlines.remove(r)
+	}
 }
 
 // sendClient sends a PARTIAL or FINAL to r's client in its own form. A
@@ -156,6 +157,30 @@ func (c *core) sendClient(r *request, kind mdp.Kind, body [][]byte) {
 func (c *core) expireQueued(now time.Time, r *request) {
 	c.unqueue(r)
 	c.fail(now, r, mdp.StatusExpired, "deadline expired")
+}
+
+// expireHeld ends a request whose deadline passed while a worker held it:
+// the client gets 504 and the worker's late reply will be dropped. The
+// worker keeps the slot until it answers; if it still holds the request
+// after its own expiry time (interval × liveness), it is taken for stuck
+// and disconnected, and its slots are free again.
+func (c *core) expireHeld(now time.Time, r *request) {
+	w := r.worker
+	c.counters.ExpiredHeld++
+	c.fail(now, r, mdp.StatusExpired, "deadline expired at the worker")
+	if w != nil && !w.gone {
+		c.timers.push(timer{at: now.Add(w.expiry), kind: timerOverdue, w: w, r: r})
+	}
+}
+
+// overdueDue disconnects w if it still holds the expired request r.
+func (c *core) overdueDue(now time.Time, w *worker, r *request) {
+	if w.gone || w.inflight[r.addr] != r {
+		return
+	}
+	c.log.Info("worker holds an expired request", zap.String("service", w.service.name),
+		zap.Binary("worker", w.identity))
+	c.violation(now, w, "held an expired request past its expiry time")
 }
 
 // maybeIdle notes that s has become empty and schedules its removal.

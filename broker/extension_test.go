@@ -195,14 +195,21 @@ func TestAttemptsExhausted(t *testing.T) {
 	}
 }
 
-// A reply from a worker that does not hold the request is dropped.
+// A reply from a worker that does not hold the request is dropped,
+// counted, and the worker disconnected (7/MDP: an unexpected command).
 func TestStaleRepliesAreDropped(t *testing.T) {
 	tb := startBroker(t, nil)
 	plain := tb.readyWorker(t, ready(mdp.V02, "p"))
 	plain.send(mdp.Message{Version: mdp.V02, Kind: mdp.WorkerFinal, Address: []byte("nobody"), Body: frames("x")})
+	plain.expect(mdp.WorkerDisconnect)
 	ext := tb.readyWorker(t, readyExt("e", 1, 1))
 	ext.send(mdp.Message{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: []byte("c"), UUID: uuid.New()})
-	waitFor(t, "stale replies counted", func() bool { return tb.snapshot(t).Counters.StaleReplies == 2 })
+	ext.expect(mdp.WorkerDisconnect)
+	waitFor(t, "foreign replies counted", func() bool {
+		s := tb.snapshot(t)
+		return s.Counters.ForeignReplies == 2 && len(s.Services) == 2 && s.Services[0].Workers+s.Services[1].Workers == 0
+	})
+	ext = tb.readyWorker(t, readyExt("e", 1, 1))
 
 	// A worker's error reaches an extension client with its status.
 	c := dial(t, tb.ep, zmq.DEALER)

@@ -63,14 +63,18 @@ func FuzzBroker(f *testing.F) {
 
 // checkBooks verifies the core's invariants: counts match the structures.
 func checkBooks(t *testing.T, c *core) {
-	queued, inflight := 0, 0
-	var bytes int64
+	queued, inflight, unserved := 0, 0, 0
+	var bytes, unservedBytes int64
 	for _, s := range c.services {
 		n := 0
 		for r := s.queue.head; r != nil; r = r.next {
 			n++
-			bytes += r.size
-			if !r.queued || r.done || c.requests[r.id] != r {
+			bytes += r.cost
+			if r.unserved {
+				unserved++
+				unservedBytes += r.cost
+			}
+			if !r.queued || r.done || c.requests[r.key] != r || r.heapIndex < 0 {
 				t.Fatalf("queued request in a bad state: %+v", r)
 			}
 		}
@@ -93,14 +97,30 @@ func checkBooks(t *testing.T, c *core) {
 		if len(w.inflight) > w.capacity {
 			t.Fatalf("worker holds %d > capacity %d", len(w.inflight), w.capacity)
 		}
-		for _, r := range w.inflight {
+		for addr, r := range w.inflight {
+			if r.addr != addr || r.worker != w {
+				t.Fatalf("worker holds a request under another address")
+			}
 			if !r.done {
 				inflight++
+				if c.requests[r.key] != r || r.heapIndex < 0 {
+					t.Fatalf("held request in a bad state: %+v", r)
+				}
 			}
 		}
 	}
-	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != queued {
+	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != len(c.requests) {
 		t.Fatalf("queued %d/%d bytes %d/%d deadlines %d", queued, c.queued, bytes, c.queuedBytes, len(c.deadlines))
+	}
+	if unserved != c.unservedQueued || unservedBytes != c.unservedBytes {
+		t.Fatalf("unserved %d/%d bytes %d/%d", unserved, c.unservedQueued, unservedBytes, c.unservedBytes)
+	}
+	perClient := 0
+	for _, n := range c.unservedByClient {
+		perClient += n
+	}
+	if perClient != unserved {
+		t.Fatalf("unserved by client %d, counted %d", perClient, unserved)
 	}
 	if queued+inflight != len(c.requests) {
 		t.Fatalf("%d queued + %d in flight != %d requests", queued, inflight, len(c.requests))

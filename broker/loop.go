@@ -101,11 +101,20 @@ func (b *Broker) receive(c *core, now time.Time) {
 func (b *Broker) flush(c *core, now time.Time) {
 	for i := 0; i < len(c.out); i++ {
 		m := c.out[i]
-		if err := b.sock.Send(m.frames, zsock.DontWait); err != nil {
+		err := b.sock.Send(m.frames, zsock.DontWait)
+		switch {
+		case err == nil:
+		case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.EAGAIN):
+			// The peer is gone, or so far behind that it is as good as gone.
 			c.counters.SendErrors++
 			if m.worker != nil {
 				c.unreachable(now, m.worker)
 			}
+		default:
+			// Not the peer's fault (the message itself): never drop a worker for it.
+			c.counters.SendErrors++
+			c.counters.Internal++
+			b.cfg.Logger.Error("send failed", zap.Int("frames", len(m.frames)), zap.Error(err))
 		}
 	}
 	c.resetOut()

@@ -15,24 +15,48 @@ const (
 	formExt                   // extension: XPARTIAL/XFINAL/XERROR with the UUID
 )
 
+// requestKey is what de-duplication and the reply cache know a request
+// by: the service it names and its UUID, so that the same UUID sent for
+// another service is another request. When clients authenticate, the
+// caller's key joins it, and a retry must come from the same caller.
+type requestKey struct {
+	service string
+	id      uuid.UUID
+}
+
+// addrLen is the size of the opaque client address a worker gets.
+const addrLen = 16
+
+// clientAddr is the opaque client address the broker gives a worker with
+// a request: the broker's random prefix and a counter, one per request
+// accepted. It names no peer: the broker alone maps it to the client.
+type clientAddr [addrLen]byte
+
 // request is one logical client request, queued or in flight. It is keyed
-// by UUID: the client's own (extension) or one the broker made up.
+// by service and UUID: the client's own UUID (extension) or one the broker
+// made up, which stays the same however often it is delivered.
 type request struct {
 	id         uuid.UUID
-	clientUUID bool   // id came from the client: dedup applies
-	client     []byte // the client's latest address
+	key        requestKey
+	addr       clientAddr // what workers see instead of the client's identity
+	clientUUID bool       // id came from the client: dedup applies
+	client     []byte     // the client's latest ROUTER identity
 	form       clientForm
 	service    *service
 	body       [][]byte
-	size       int64
+	size       int64 // body bytes
+	cost       int64 // what it counts against the queue bounds (queueCost)
 	accepted   time.Time
 	deadline   time.Time
 	attempts   int // deliveries to workers so far
 
-	queued    bool    // in service.queue and the deadline heap
-	heapIndex int     // position in the deadline heap
+	queued    bool    // in service.queue
+	heapIndex int     // position in the deadline heap, -1 when not in it
 	worker    *worker // holding it, when in flight
 	done      bool    // answered, failed or expired: gone from the broker's maps
+
+	unserved      bool   // queued while its service had no worker (see holdUnserved)
+	unservedOwner string // the identity it was counted against
 
 	prev, next *request // service queue links
 }

@@ -14,7 +14,11 @@ type Counters struct {
 	PlainDropped      uint64 // errors a plain client could not be told: its request was dropped
 	Duplicates        uint64 // retries of a queued or in-flight request, not queued again
 	CacheHits         uint64 // retries of an answered request, answered from the reply cache
-	StaleReplies      uint64 // worker replies for a request the worker does not hold (any more)
+	StaleReplies      uint64 // late worker replies for a request that expired while the worker held it
+	ForeignReplies    uint64 // worker replies naming a request the worker does not hold: worker disconnected
+	ExpiredHeld       uint64 // requests whose deadline passed while a worker held them (client got 504)
+	BadStatus         uint64 // worker errors with a status outside 400-599, sent on as 500
+	TooLarge          uint64 // messages over MaxMessageSize, dropped by the receive path without being buffered
 	Requeued          uint64 // requests handed back by a worker that died or left
 	UnknownWorker     uint64 // worker commands from a peer that is not registered
 	Violations        uint64 // workers disconnected for a protocol violation

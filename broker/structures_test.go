@@ -45,10 +45,13 @@ func TestDeadlineHeapOrder(t *testing.T) {
 func TestReplyCacheBounds(t *testing.T) {
 	now := time.Unix(0, 0)
 	c := newReplyCache(3, 100, time.Second)
-	ids := make([]uuid.UUID, 5)
+	ids := make([]requestKey, 5)
 	for i := range ids {
-		ids[i] = uuid.New()
-		c.put(now, ids[i], "s", nil, 10)
+		ids[i] = requestKey{service: "s", id: uuid.New()}
+		c.put(now, ids[i], nil, 10)
+	}
+	if _, ok := c.get(now, requestKey{service: "other", id: ids[4].id}); ok {
+		t.Fatal("a cached reply answered the same UUID for another service")
 	}
 	if _, ok := c.get(now, ids[1]); ok {
 		t.Fatal("entry beyond the count bound kept")
@@ -56,11 +59,11 @@ func TestReplyCacheBounds(t *testing.T) {
 	if _, ok := c.get(now, ids[4]); !ok {
 		t.Fatal("newest entry missing")
 	}
-	c.put(now, uuid.New(), "s", nil, 95)
+	c.put(now, requestKey{service: "s", id: uuid.New()}, nil, 95)
 	if len(c.entries) != 1 || c.bytes != 95 {
 		t.Fatalf("byte bound: %d entries, %d bytes", len(c.entries), c.bytes)
 	}
-	c.put(now, uuid.New(), "s", nil, 101) // larger than the whole cache: not kept
+	c.put(now, requestKey{service: "s", id: uuid.New()}, nil, 101) // larger than the whole cache: not kept
 	if len(c.entries) != 1 {
 		t.Fatalf("oversize entry kept")
 	}
@@ -80,6 +83,10 @@ func TestConfigValidation(t *testing.T) {
 		{MaxAttempts: -2},
 		{QueueLimit: -1},
 		{ReplyCacheTTL: -time.Second},
+		{HeartbeatLiveness: 4000000000},                       // interval × liveness overflows
+		{HeartbeatInterval: time.Hour, HeartbeatLiveness: 25}, // past MaxExpiry
+		{WorkerHeartbeatMin: time.Second, WorkerHeartbeatMax: time.Millisecond},
+		{UnservedPerClient: -1},
 		{Endpoints: []string{""}},
 	}
 	for _, cfg := range bad {

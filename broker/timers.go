@@ -9,6 +9,7 @@ const (
 	timerExpiry                       // expire w if it has been silent too long
 	timerServiceIdle                  // forget s if it is still empty
 	timerCacheSweep                   // drop reply-cache entries past their TTL
+	timerOverdue                      // disconnect w if it still holds expired request r
 )
 
 // timer is one scheduled check of a worker, a service or the cache. Timers are never cancelled: when one fires,
@@ -20,6 +21,7 @@ type timer struct {
 	kind timerKind
 	w    *worker
 	s    *service
+	r    *request
 }
 
 // timerHeap is a binary min-heap by time, typed to avoid container/heap's

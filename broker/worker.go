@@ -3,7 +3,6 @@ package broker
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -18,10 +17,11 @@ type worker struct {
 	capacity int
 	draining bool // sent XDRAIN: no new requests
 
-	inflight map[uuid.UUID]*request
-	// plainAddr is the client address in the one REQUEST a plain worker
-	// holds; its REPLY must carry the same address.
-	plainAddr []byte
+	// inflight holds the requests the worker was given, by the opaque
+	// address each went with; a reply must name one of them (and, from an
+	// extension worker, its UUID). A request that expired while held stays
+	// here, taking its slot, until the worker answers or goes.
+	inflight map[clientAddr]*request
 
 	interval time.Duration // heartbeat interval used for this worker
 	expiry   time.Duration // silence that expires it

@@ -1,7 +1,7 @@
 package broker
 
 import (
-	"bytes"
+	"fmt"
 	"time"
 
 	"github.com/majordomo-go/majordomo/mdp"
@@ -65,7 +65,7 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 	if m.Ext {
 		level, w.capacity = m.Tier, int(m.Capacity)
 		if m.Heartbeat > 0 {
-			w.interval = m.Heartbeat
+			w.interval = min(max(m.Heartbeat, c.cfg.WorkerHeartbeatMin), c.cfg.WorkerHeartbeatMax)
 		}
 	}
 	w.expiry = w.interval * time.Duration(c.cfg.HeartbeatLiveness)
@@ -134,17 +134,15 @@ func (c *core) removeWorker(now time.Time, w *worker, why string) {
 }
 
 // workerReply routes a PARTIAL, FINAL or ERROR to the request's client.
+// It must name a request this worker holds, by address and (extension)
+// UUID; anything else is dropped, counted, and the worker disconnected
+// (7/MDP: an unexpected command). A reply to a request that expired while
+// the worker held it is dropped and counted, and frees the slot.
 func (c *core) workerReply(now time.Time, w *worker, m *mdp.Message) {
-	var r *request
-	if w.ext {
-		r = w.inflight[m.UUID]
-	} else if bytes.Equal(m.Address, w.plainAddr) {
-		for _, held := range w.inflight {
-			r = held
-		}
-	}
-	if r == nil {
-		c.counters.StaleReplies++
+	r := w.held(m.Address)
+	if r == nil || w.ext && r.id != m.UUID {
+		c.counters.ForeignReplies++
+		c.violation(now, w, "reply for a request it does not hold")
 		return
 	}
 	if m.Kind == mdp.WorkerPartial {
@@ -161,10 +159,21 @@ func (c *core) workerReply(now time.Time, w *worker, m *mdp.Message) {
 		c.counters.StaleReplies++
 	case m.Kind == mdp.WorkerFinal:
 		c.answer(now, r, m.Body)
+	case m.Status < 400 || m.Status > 599:
+		c.counters.BadStatus++
+		c.fail(now, r, mdp.StatusInternal, fmt.Sprintf("worker sent status %d", m.Status))
 	default:
 		c.fail(now, r, m.Status, m.Text)
 	}
 	c.dispatch(now, w.service)
+}
+
+// held is the request w holds under the opaque address addr, or nil.
+func (w *worker) held(addr []byte) *request {
+	if len(addr) != addrLen {
+		return nil
+	}
+	return w.inflight[clientAddr(addr)]
 }
 
 // heartbeatDue sends w a HEARTBEAT if nothing else went to it for its
@@ -175,7 +184,8 @@ func (c *core) heartbeatDue(now time.Time, w *worker) {
 	}
 	due := w.lastSend.Add(w.interval)
 	if !now.Before(due) {
-		c.send(w.identity, &mdp.Message{Version: w.version, Kind: mdp.WorkerHeartbeat}, nil)
+		// With w: a heartbeat that cannot be sent shows the worker gone.
+		c.send(w.identity, &mdp.Message{Version: w.version, Kind: mdp.WorkerHeartbeat}, w)
 		w.lastSend = now
 		due = now.Add(w.interval)
 	}
