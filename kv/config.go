@@ -1,0 +1,139 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Peer is one member of the initial cluster: its Raft server ID and the
+// host:port of its Raft transport.
+type Peer struct {
+	ID   string
+	Addr string
+}
+
+// Config configures a Node. Start from DefaultConfig.
+type Config struct {
+	Store    string   // the store's name: services Store.read and Store.write
+	ID       string   // this node's Raft server ID, unique in the cluster
+	DataDir  string   // holds fsm.db, raft.db and snapshots/
+	RaftAddr string   // host:port the Raft transport binds and advertises
+	Brokers  []string // broker endpoints; the node's workers register with each
+	// Peers is the initial membership (this node included). Nodes started
+	// on an empty DataDir with the same Peers bootstrap a new cluster; on
+	// an existing DataDir it is ignored (the cluster's own configuration
+	// rules).
+	Peers []Peer
+
+	// Raft timing (see raft.Config). Tests inject milliseconds.
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
+	CommitTimeout      time.Duration
+	// Snapshots: taken when SnapshotThreshold entries follow the last one,
+	// checked every SnapshotInterval; TrailingLogs stay after one.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
+
+	ApplyTimeout     time.Duration // how long a write waits to enter the Raft pipeline
+	MaxIndexWait     time.Duration // longest a read waits for min-index when its request has no deadline
+	WorkerHeartbeat  time.Duration // the SDK workers' heartbeat towards the brokers
+	WriteConcurrency int           // writes in flight at once (per broker)
+	ReadConcurrency  int           // reads in flight at once (per broker)
+	DrainTimeout     time.Duration // how long requests in flight may finish when a worker stops
+	Logger           *zap.Logger
+}
+
+// DefaultConfig returns the defaults: raft's own timing (1 s heartbeat and
+// election timeouts), snapshots every 8192 entries, 64 requests in flight
+// per worker.
+func DefaultConfig() Config {
+	return Config{
+		HeartbeatTimeout:   time.Second,
+		ElectionTimeout:    time.Second,
+		LeaderLeaseTimeout: 500 * time.Millisecond,
+		CommitTimeout:      50 * time.Millisecond,
+		SnapshotThreshold:  8192,
+		SnapshotInterval:   2 * time.Minute,
+		TrailingLogs:       10240,
+		ApplyTimeout:       5 * time.Second,
+		MaxIndexWait:       30 * time.Second,
+		WorkerHeartbeat:    2500 * time.Millisecond,
+		WriteConcurrency:   64,
+		ReadConcurrency:    64,
+		DrainTimeout:       5 * time.Second,
+	}
+}
+
+// Validate reports every problem of the config at once, wrapping ErrConfig.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Store == "" || strings.ContainsAny(c.Store, " \t\n") {
+		bad("store name %q: want a non-empty name without spaces", c.Store)
+	}
+	if c.ID == "" || strings.ContainsAny(c.ID, " \t\n=,") {
+		bad("node id %q: want a non-empty id without spaces, '=' or ','", c.ID)
+	}
+	if c.DataDir == "" {
+		bad("no data directory")
+	}
+	if _, _, err := net.SplitHostPort(c.RaftAddr); err != nil {
+		bad("raft address %q: want host:port: %v", c.RaftAddr, err)
+	}
+	if len(c.Brokers) == 0 {
+		bad("no broker endpoint")
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Peers {
+		if seen[p.ID] {
+			bad("peer %q listed twice", p.ID)
+		}
+		seen[p.ID] = true
+	}
+	if len(c.Peers) > 0 && !seen[c.ID] {
+		bad("peers do not include this node's id %q", c.ID)
+	}
+	for name, d := range map[string]time.Duration{"heartbeat timeout": c.HeartbeatTimeout,
+		"election timeout": c.ElectionTimeout, "leader lease timeout": c.LeaderLeaseTimeout,
+		"commit timeout": c.CommitTimeout, "snapshot interval": c.SnapshotInterval,
+		"apply timeout": c.ApplyTimeout, "max index wait": c.MaxIndexWait,
+		"worker heartbeat": c.WorkerHeartbeat, "drain timeout": c.DrainTimeout} {
+		if d < time.Millisecond {
+			bad("%s %v: want at least 1ms", name, d)
+		}
+	}
+	if c.LeaderLeaseTimeout > c.HeartbeatTimeout || c.ElectionTimeout < c.HeartbeatTimeout {
+		bad("want leader lease timeout <= heartbeat timeout <= election timeout")
+	}
+	if c.WriteConcurrency < 1 || c.ReadConcurrency < 1 {
+		bad("concurrency must be at least 1")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
+	}
+	return nil
+}
+
+// ParsePeers reads "ID=HOST:PORT,ID=HOST:PORT,...".
+func ParsePeers(s string) ([]Peer, error) {
+	var out []Peer
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		id, addr, ok := strings.Cut(item, "=")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("%w: peer %q: want ID=HOST:PORT", ErrConfig, item)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("%w: peer %q: %v", ErrConfig, item, err)
+		}
+		out = append(out, Peer{ID: id, Addr: addr})
+	}
+	return out, nil
+}

@@ -1,0 +1,184 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.uber.org/zap"
+)
+
+// Node is one member of a store: a Raft server, its bbolt state machine and
+// the SDK workers that serve Store.read (always), Store.node.ID (always)
+// and Store.write (while it leads). Its methods are safe for concurrent use.
+type Node struct {
+	cfg   Config
+	log   *zap.Logger
+	fsm   *fsm
+	raft  *raft.Raft
+	trans *raft.NetworkTransport
+	logs  *raftboltdb.BoltStore
+
+	ctx    context.Context // ends at Close: every goroutine below watches it
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	reads  *workerSet
+	leader chan struct{} // closed when the leadership loop has stopped
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens the data directory (refusing a corrupt file with ErrCorrupt),
+// starts Raft (bootstrapping a new cluster from cfg.Peers when the
+// directory holds no state) and registers the node's workers.
+func Start(cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger.With(zap.String("node", cfg.ID)), leader: make(chan struct{})}
+	if err := n.open(); err != nil {
+		n.closeStores()
+		return nil, err
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.reads = n.startWorkers(readServices(cfg), n.serveRead, cfg.ReadConcurrency)
+	go n.leadership()
+	return n, nil
+}
+
+func readServices(cfg Config) []string {
+	return []string{cfg.Store + ".read", cfg.Store + ".node." + cfg.ID}
+}
+
+// open opens the stores and starts Raft.
+func (n *Node) open() error {
+	dir := n.cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("kv: data directory: %w", err)
+	}
+	var err error
+	if n.fsm, err = openFSM(filepath.Join(dir, "fsm.db"), n.log); err != nil {
+		return err
+	}
+	logPath := filepath.Join(dir, "raft.db")
+	if err := checkBolt(logPath); err != nil {
+		return err
+	}
+	if n.logs, err = raftboltdb.New(raftboltdb.Options{Path: logPath}); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, logPath, err)
+	}
+	hl := newHclog(n.log.Named("raft"))
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hl)
+	if err != nil {
+		return fmt.Errorf("kv: snapshot store: %w", err)
+	}
+	if n.trans, err = raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, nil, 3, 10*time.Second, hl); err != nil {
+		return fmt.Errorf("kv: raft transport on %s: %w", n.cfg.RaftAddr, err)
+	}
+	existing, err := raft.HasExistingState(n.logs, n.logs, snaps)
+	if err != nil {
+		return fmt.Errorf("kv: raft state: %w", err)
+	}
+	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, n.logs, n.logs, snaps, n.trans); err != nil {
+		return fmt.Errorf("kv: raft: %w", err)
+	}
+	if existing || len(n.cfg.Peers) == 0 {
+		return nil
+	}
+	var servers []raft.Server
+	for _, p := range n.cfg.Peers {
+		servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+	}
+	err = n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
+	if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
+		return fmt.Errorf("kv: bootstrap: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) raftConfig() *raft.Config {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(n.cfg.ID)
+	rc.HeartbeatTimeout = n.cfg.HeartbeatTimeout
+	rc.ElectionTimeout = n.cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
+	rc.CommitTimeout = n.cfg.CommitTimeout
+	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
+	rc.SnapshotInterval = n.cfg.SnapshotInterval
+	rc.TrailingLogs = n.cfg.TrailingLogs
+	rc.NoSnapshotRestoreOnStart = true // the bbolt state machine is durable: see fsm
+	rc.Logger = newHclog(n.log.Named("raft"))
+	rc.BatchApplyCh = true
+	return rc
+}
+
+// Close stops the node gracefully: a leader hands leadership to another
+// voter first, the workers drain (requests in flight answer, then
+// DISCONNECT), Raft shuts down and the files are closed. ctx bounds the
+// leadership transfer.
+func (n *Node) Close(ctx context.Context) error {
+	n.closeOnce.Do(func() {
+		if n.raft.State() == raft.Leader && len(n.raft.GetConfiguration().Configuration().Servers) > 1 {
+			f := n.raft.LeadershipTransfer()
+			done := make(chan error, 1)
+			go func() { done <- f.Error() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					n.log.Warn("kv: leadership transfer failed", zap.Error(err))
+				}
+			case <-ctx.Done():
+				n.log.Warn("kv: leadership transfer did not finish in time")
+			}
+		}
+		n.closeErr = n.stop()
+	})
+	return n.closeErr
+}
+
+// stop ends the workers and Raft and closes the files.
+func (n *Node) stop() error {
+	n.cancel()
+	<-n.leader
+	n.reads.stop()
+	n.wg.Wait()
+	var errs []error
+	if err := n.raft.Shutdown().Error(); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, n.closeStores())
+	return errors.Join(errs...)
+}
+
+func (n *Node) closeStores() error {
+	var errs []error
+	if n.trans != nil {
+		errs = append(errs, n.trans.Close())
+	}
+	if n.logs != nil {
+		errs = append(errs, n.logs.Close())
+	}
+	if n.fsm != nil {
+		errs = append(errs, n.fsm.close())
+	}
+	return errors.Join(errs...)
+}
+
+// Applied is the index of the last entry applied to this node's state.
+func (n *Node) Applied() uint64 { return n.fsm.applied.Load() }
+
+// IsLeader reports whether this node is the Raft leader now.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// ID is the node's Raft server ID.
+func (n *Node) ID() string { return n.cfg.ID }
