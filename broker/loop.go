@@ -79,8 +79,8 @@ func (b *Broker) receive(c *core, now time.Time) {
 	for i := 0; i < recvBatch; i++ {
 		frames, err := b.sock.Recv(zsock.DontWait)
 		switch {
-		case errors.Is(err, zsock.ErrTooManyFrames):
-			c.counters.Malformed++
+		case errors.Is(err, zsock.ErrTooManyFrames) || errors.Is(err, zsock.ErrTooLarge):
+			c.oversize(now, frames)
 			continue
 		case errors.Is(err, syscall.EAGAIN):
 			return

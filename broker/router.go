@@ -27,6 +27,7 @@ func openRouter(cfg Config) (*router, error) {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	r := &router{ctx: ctx, Socket: sock}
+	sock.SetMaxRecvBytes(cfg.MaxMessageSize)
 	runtime.SetFinalizer(r, (*router).close) // a Broker made but never run
 	for _, set := range []func() error{
 		func() error { return sock.SetRouterMandatory(true) },

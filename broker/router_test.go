@@ -20,7 +20,10 @@ func TestTooManyFramesDropped(t *testing.T) {
 		huge = append(huge, "x")
 	}
 	c.raw(frames(huge...)...)
-	waitFor(t, "the oversized message counted", func() bool { return tb.snapshot(t).Counters.Malformed == 1 })
+	waitFor(t, "the oversized message counted", func() bool {
+		s := tb.snapshot(t)
+		return s.Counters.TooLarge == 1 && s.Counters.PlainDropped == 1
+	})
 
 	c.send(plainRequest(mdp.V01, "echo", "after"))
 	req := w.expect(mdp.WorkerRequest)

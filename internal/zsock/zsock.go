@@ -24,13 +24,19 @@ import (
 	"unsafe"
 )
 
-// MaxFrames is the most frames a message may have. Recv drops a longer
-// message and says so with ErrTooManyFrames; Send refuses one.
+// MaxFrames is the most frames a message may have. Recv cuts a longer
+// message short and says so with ErrTooManyFrames; Send refuses one.
 const MaxFrames = C.ZS_MAX_PARTS
 
 // ErrTooManyFrames is Recv's answer to a message of more than MaxFrames
-// frames, which it has received and dropped.
-var ErrTooManyFrames = fmt.Errorf("zsock: message of more than %d frames dropped", MaxFrames)
+// frames: it returns the first MaxFrames, the rest were received and
+// dropped without being copied.
+var ErrTooManyFrames = fmt.Errorf("zsock: message of more than %d frames cut short", MaxFrames)
+
+// ErrTooLarge is Recv's answer to a message of more bytes than
+// SetMaxRecvBytes allows: it returns the frames that fit whole within the
+// bound, the rest were received and dropped without being copied.
+var ErrTooLarge = errors.New("zsock: message over the receive bound cut short")
 
 // Errno is an error number from libzmq; errors.Is matches it against
 // syscall errors (syscall.EAGAIN, syscall.EHOSTUNREACH...).
@@ -151,6 +157,19 @@ func (s *Socket) SetHWM(send, recv int) error {
 	return s.setInt("receive high-water mark", C.ZMQ_RCVHWM, recv)
 }
 
+// SetMaxRecvBytes bounds what Recv and RecvView keep of one message, all
+// frames together: past n bytes, the rest of the message is taken from
+// libzmq and freed frame by frame, never copied, and the receive says
+// ErrTooLarge. libzmq itself has no such bound (ZMQ_MAXMSGSIZE is per
+// frame), and hands a multipart message over only once all of it has
+// arrived, so it holds one whole message per connection while it arrives.
+func (s *Socket) SetMaxRecvBytes(n int64) {
+	if n < 0 {
+		n = 0
+	}
+	s.s.max_bytes = C.size_t(n)
+}
+
 // SetMaxMsgSize makes libzmq close the connection of a peer that sends a
 // larger frame.
 func (s *Socket) SetMaxMsgSize(n int64) error {
@@ -199,13 +218,14 @@ func (s *Socket) Readable() (bool, error) {
 // Recv receives one whole message. Its frames share one new buffer, which
 // the caller may keep. With DontWait and nothing to receive, the error
 // matches syscall.EAGAIN.
+//
+// A message over a bound (MaxFrames, SetMaxRecvBytes) is cut short: Recv
+// returns the frames it kept, so that the caller may answer the sender,
+// with ErrTooManyFrames or ErrTooLarge.
 func (s *Socket) Recv(flags int) ([][]byte, error) {
 	n := int(C.zs_recv(s.s, C.int(flags)))
 	if n < 0 {
 		return nil, Errno(-n)
-	}
-	if n == 0 {
-		return nil, ErrTooManyFrames
 	}
 	total := 0
 	for i := 0; i < n; i++ {
@@ -222,20 +242,29 @@ func (s *Socket) Recv(flags int) ([][]byte, error) {
 		frames[i] = buf[off : off+size : off+size]
 		off += size
 	}
-	return frames, nil
+	return frames, s.cut()
+}
+
+// cut is the error for a message the last receive cut short, or nil.
+func (s *Socket) cut() error {
+	switch s.s.over {
+	case C.ZS_OVER_PARTS:
+		return ErrTooManyFrames
+	case C.ZS_OVER_BYTES:
+		return ErrTooLarge
+	}
+	return nil
 }
 
 // RecvView is Recv without the copy, for a caller that looks at a message
 // and lets it go: the frames point into libzmq's buffers and are valid
 // only until the next Recv, RecvView or Close on s. Once s has received
-// its longest message, it allocates nothing.
+// its longest message, it allocates nothing. A message over a bound is cut
+// short as with Recv.
 func (s *Socket) RecvView(flags int) ([][]byte, error) {
 	n := int(C.zs_recv(s.s, C.int(flags)))
 	if n < 0 {
 		return nil, Errno(-n)
-	}
-	if n == 0 {
-		return nil, ErrTooManyFrames
 	}
 	if cap(s.view) < n {
 		s.view = make([][]byte, n)
@@ -249,7 +278,7 @@ func (s *Socket) RecvView(flags int) ([][]byte, error) {
 		}
 		s.view[i] = unsafe.Slice((*byte)(s.s.data[i]), size)
 	}
-	return s.view, nil
+	return s.view, s.cut()
 }
 
 // Send sends one message of one or more frames. With DontWait, a full

@@ -9,8 +9,12 @@
 #include <zmq.h>
 
 // ZS_MAX_PARTS bounds the frames of one message: a message with more is
-// received and dropped (zs_recv returns 0).
+// received to its end but only its first ZS_MAX_PARTS frames are kept.
 #define ZS_MAX_PARTS 1024
+
+// Why zs_recv cut a message short (zs_socket.over).
+#define ZS_OVER_PARTS 1
+#define ZS_OVER_BYTES 2
 
 // zs_socket is a socket with the parts of the last message received, valid
 // until the next receive, and the message to send. It lives in C memory:
@@ -18,6 +22,8 @@
 typedef struct {
 	void *sock;
 	int nparts;
+	int over;         // the last message was cut short: ZS_OVER_PARTS or ZS_OVER_BYTES
+	size_t max_bytes; // most bytes of one message kept, all frames together
 	zmq_msg_t parts[ZS_MAX_PARTS];
 	size_t sizes[ZS_MAX_PARTS];
 	void *data[ZS_MAX_PARTS];
@@ -33,16 +39,21 @@ static void zs_release(zs_socket *s) {
 	s->nparts = 0;
 }
 
-// zs_recv takes one whole message: the number of parts, 0 when it had more
-// than ZS_MAX_PARTS (received and dropped), or -errno. flags apply to the
-// first part; the others have arrived with it.
+// zs_recv takes one whole message: the number of parts kept, or -errno.
+// flags apply to the first part; the others have arrived with it. Parts
+// are kept while there are at most ZS_MAX_PARTS of them and at most
+// max_bytes bytes in all; from the first part that passes a bound on,
+// every part is closed as soon as it is taken (its memory freed at once,
+// never copied) and s->over says which bound was passed.
 static int zs_recv(zs_socket *s, int flags) {
 	zs_release(s);
-	int more = 1, n = 0, dropped = 0;
+	s->over = 0;
+	size_t total = 0;
+	int more = 1, n = 0, first = 1;
 	while (more) {
 		zmq_msg_t spill, *m = n < ZS_MAX_PARTS ? &s->parts[n] : &spill;
 		zmq_msg_init(m);
-		while (zmq_msg_recv(m, s->sock, n == 0 && !dropped ? flags : 0) < 0) {
+		while (zmq_msg_recv(m, s->sock, first ? flags : 0) < 0) {
 			int e = zmq_errno();
 			if (e != EINTR) {
 				zmq_msg_close(m);
@@ -50,19 +61,18 @@ static int zs_recv(zs_socket *s, int flags) {
 				return -e;
 			}
 		}
+		first = 0;
 		more = zmq_msg_more(m);
-		if (m == &spill) {
-			zmq_msg_close(m);
-			dropped = 1;
+		size_t size = zmq_msg_size(m);
+		if (!s->over && m != &spill && size <= s->max_bytes - total) {
+			total += size;
+			s->sizes[n] = size;
+			s->data[n] = zmq_msg_data(m);
+			s->nparts = ++n;
 			continue;
 		}
-		s->sizes[n] = zmq_msg_size(m);
-		s->data[n] = zmq_msg_data(m);
-		s->nparts = ++n;
-	}
-	if (dropped) {
-		zs_release(s);
-		return 0;
+		if (!s->over) s->over = m == &spill ? ZS_OVER_PARTS : ZS_OVER_BYTES;
+		zmq_msg_close(m);
 	}
 	return n;
 }
@@ -99,6 +109,7 @@ static zs_socket *zs_open(void *ctx, int type, int *err) {
 		*err = ENOMEM;
 		return NULL;
 	}
+	s->max_bytes = SIZE_MAX;
 	s->sock = zmq_socket(ctx, type);
 	if (s->sock == NULL) {
 		*err = zmq_errno();

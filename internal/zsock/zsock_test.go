@@ -196,3 +196,34 @@ func TestPollFd(t *testing.T) {
 		t.Fatalf("Fd: %d, %v", fd, err)
 	}
 }
+
+// SetMaxRecvBytes: a message over the bound comes back cut short, the
+// frames that fit whole and ErrTooLarge; the next message is whole again.
+func TestRecvBound(t *testing.T) {
+	router, dealer := pair(t)
+	fifty := bytes.Repeat([]byte("x"), 50)
+	for _, view := range []bool{false, true} {
+		router.SetMaxRecvBytes(int64(100))
+		recv := router.Recv
+		if view {
+			recv = router.RecvView
+		}
+		for _, msg := range [][][]byte{{fifty, fifty, fifty}, {[]byte("small")}} {
+			if err := dealer.Send(msg, 0); err != nil {
+				t.Fatal(err)
+			}
+			waitReadable(t, router)
+			got, err := recv(DontWait)
+			if len(msg) == 3 {
+				// The identity (5 bytes, libzmq's generated one) and one frame of 50 fit.
+				if !errors.Is(err, ErrTooLarge) || len(got) != 2 || !bytes.Equal(got[1], fifty) {
+					t.Fatalf("view %v: over the bound: %d frames, %v", view, len(got), err)
+				}
+				continue
+			}
+			if err != nil || len(got) != 2 || string(got[1]) != "small" {
+				t.Fatalf("view %v: after a cut message: %d frames, %v", view, len(got), err)
+			}
+		}
+	}
+}
