@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
 )
@@ -25,7 +26,19 @@ type options struct {
 	logFormat  string
 	configFile string
 	version    bool
+	// from says where each setting that is not a default came from: a flag
+	// ("--liveness"), a variable ("MDBROKER_LIVENESS") or a file line
+	// ("mdbroker.conf:3"), for errors about several settings at once.
+	from map[string]string
 }
+
+// Bounds of the heartbeat settings, beyond the 1ms floor of durations: a
+// worker is expired after heartbeat × liveness of silence, which must not
+// overflow and should not exceed a day (a worker that silent is gone).
+const (
+	maxLiveness      = 1000
+	maxWorkerSilence = 24 * time.Hour
+)
 
 // flagSet declares every flag, bound to o, with the defaults in o.
 func (o *options) flagSet(out io.Writer) *flag.FlagSet {
@@ -34,16 +47,16 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	c := &o.cfg
 	fs.Var(&endpointList{p: &c.Endpoints}, "bind", "`endpoint` to bind; repeat the flag (or separate with commas) for several")
 	fs.Var(positiveDuration{&c.HeartbeatInterval}, "heartbeat", "heartbeat interval towards workers (a `duration`)")
-	fs.Var(positiveInt{&c.HeartbeatLiveness}, "liveness", "heartbeat intervals of silence that expire a worker (a `count`)")
+	fs.Var(positiveInt{&c.HeartbeatLiveness, maxLiveness}, "liveness", "heartbeat intervals of silence that expire a worker (a `count`, at most 1000; heartbeat × liveness at most 24h)")
 	fs.Var(positiveDuration{&c.RequestTimeout}, "request-timeout", "deadline of a request that carries none, and the longest a client may ask for (a `duration`)")
-	fs.Var(positiveInt{&c.MaxAttempts}, "max-attempts", "deliveries of a request to workers before the client gets 502 (a `count`)")
-	fs.Var(positiveInt{&c.QueueLimit}, "queue-limit", "requests queued per service (a `count`)")
+	fs.Var(positiveInt{p: &c.MaxAttempts}, "max-attempts", "deliveries of a request to workers before the client gets 502 (a `count`)")
+	fs.Var(positiveInt{p: &c.QueueLimit}, "queue-limit", "requests queued per service (a `count`)")
 	fs.Var(byteSize{&c.QueueBytes}, "queue-bytes", "bytes queued per service (a `size`: 65536, 64KiB, 16MiB, 1GiB)")
-	fs.Var(positiveInt{&c.GlobalQueueLimit}, "global-queue-limit", "requests queued in all services together (a `count`)")
+	fs.Var(positiveInt{p: &c.GlobalQueueLimit}, "global-queue-limit", "requests queued in all services together (a `count`)")
 	fs.Var(byteSize{&c.GlobalQueueBytes}, "global-queue-bytes", "bytes queued in all services together (a `size`)")
 	fs.Var(byteSize{&c.MaxMessageSize}, "max-message-size", "largest message accepted, also set as ZMQ_MAXMSGSIZE (a `size`)")
 	fs.Var(positiveDuration{&c.ServiceIdleTimeout}, "service-idle-timeout", "how long a service with no workers and no requests is remembered (a `duration`)")
-	fs.Var(positiveInt{&c.ReplyCacheSize}, "reply-cache-size", "replies kept to answer retries of answered requests (a `count`)")
+	fs.Var(positiveInt{p: &c.ReplyCacheSize}, "reply-cache-size", "replies kept to answer retries of answered requests (a `count`)")
 	fs.Var(byteSize{&c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
 	fs.Var(positiveDuration{&c.ReplyCacheTTL}, "reply-cache-ttl", "how long a reply is kept for retries (a `duration`)")
 	fs.Var(positiveDuration{&c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
@@ -88,7 +101,8 @@ func parseOptions(args []string, env map[string]string, out io.Writer) (o option
 		return o, nil, fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
 	}
 	onCommandLine := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	o.from = map[string]string{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name], o.from[f.Name] = true, "--"+f.Name })
 
 	// The environment and the file each go through fs.Set, so a value is
 	// checked the same way wherever it comes from. --version is a command,
@@ -140,6 +154,7 @@ func parseOptions(args []string, env map[string]string, out io.Writer) (o option
 				if err := fs.Set(s.name, s.value); err != nil {
 					errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.name, err))
 				}
+				o.from[s.name] = where
 			}
 			if seen[s.name] == 0 {
 				seen[s.name] = s.line
@@ -150,6 +165,7 @@ func parseOptions(args []string, env map[string]string, out io.Writer) (o option
 		if err := fs.Set(e.name, e.value); err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %v", envName(e.name), e.value, err))
 		}
+		o.from[e.name] = envName(e.name)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return o, unknownEnv, err
@@ -183,6 +199,9 @@ func (o *options) check() error {
 	if err := o.cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := o.checkWorkerSilence(); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		errs = append(errs, err)
 	}
@@ -197,6 +216,26 @@ func (o *options) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkWorkerSilence refuses a heartbeat × liveness over maxWorkerSilence,
+// without computing the product (which may overflow time.Duration and
+// expire every worker at once), and names where both settings came from.
+func (o *options) checkWorkerSilence() error {
+	interval, liveness := o.cfg.HeartbeatInterval, o.cfg.HeartbeatLiveness
+	if interval <= 0 || liveness <= 0 || interval <= maxWorkerSilence/time.Duration(liveness) {
+		return nil
+	}
+	return fmt.Errorf("heartbeat %v (%s) × liveness %d (%s) is over %v, the longest a silent worker may be kept",
+		interval, o.source("heartbeat"), liveness, o.source("liveness"), maxWorkerSilence)
+}
+
+// source says where the setting name came from.
+func (o *options) source(name string) string {
+	if s, ok := o.from[name]; ok {
+		return s
+	}
+	return "default"
 }
 
 // adminEnabled reports whether the admin HTTP server is wanted.

@@ -180,9 +180,9 @@ func TestHelpAndVersion(t *testing.T) {
 // Comments may follow a value, a quoted value may hold a #, and a
 // byte-order mark at the start of the file is not part of the first name.
 func TestConfigFileComments(t *testing.T) {
-	file := writeFile(t, `bind = "tcp://127.0.0.1:6001#kept" # the first # is quoted`+"\n")
+	file := writeFile(t, `bind = "ipc:///tmp/md#kept.sock" # the first # is quoted`+"\n")
 	o, _, err := parseOptions([]string{"--config", file}, nil, io.Discard)
-	if err != nil || !reflect.DeepEqual(o.cfg.Endpoints, []string{"tcp://127.0.0.1:6001#kept"}) {
+	if err != nil || !reflect.DeepEqual(o.cfg.Endpoints, []string{"ipc:///tmp/md#kept.sock"}) {
 		t.Fatalf("quoted #: bind %v, err %v", o.cfg.Endpoints, err)
 	}
 	file = writeFile(t, "\uFEFFheartbeat = 1s # towards workers\r\n"+
