@@ -150,7 +150,9 @@ func TestPrometheusLabelEscaping(t *testing.T) {
 	if err := snap.WritePrometheus(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `mdbroker_queue_depth{service="a\"b\\c\nd\\xff"} 2`
+	// The name's backslash is doubled (so that text \xff and the byte 0xff
+	// differ), then the exposition format escapes every backslash again.
+	want := `mdbroker_queue_depth{service="a\"b\\\\c\nd\\xff"} 2`
 	if !strings.Contains(b.String(), want+"\n") {
 		t.Fatalf("no line %q in\n%s", want, b.String())
 	}

@@ -185,18 +185,22 @@ func labels(pairs ...string) string {
 }
 
 // printableUTF8 makes a service name, which may be any bytes, a valid UTF-8
-// label value: each invalid byte becomes the text \xNN, so that distinct
-// names stay distinct.
+// label value, one to one: each byte that is not UTF-8 becomes the text
+// \xNN and a backslash becomes \\, so that distinct names stay distinct
+// (the byte 0xff is \xff, the four characters \xff are \\xff).
 func printableUTF8(s string) string {
-	if utf8.ValidString(s) {
+	if utf8.ValidString(s) && !strings.Contains(s, `\`) {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, "\\x%02x", s[i])
-		} else {
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
 			b.WriteString(s[i : i+size])
 		}
 		i += size
