@@ -104,13 +104,15 @@ func (b *Broker) waker(ctx context.Context, stop <-chan struct{}) {
 
 // Snapshot asks the loop for a copy of its state and counters: every
 // service, so its cost grows with their number (see Health for a cheap
-// probe). Called before Run has started, it waits for it (bounded by ctx);
+// probe). The loop only copies; sorting by name happens in the caller's
+// goroutine. Called before Run has started, it waits for it (bounded by ctx);
 // after Run has returned it fails with ErrNotRunning.
 func (b *Broker) Snapshot(ctx context.Context) (Snapshot, error) {
 	var s Snapshot
 	if err := b.ask(ctx, func(c *core, now time.Time) { s = c.snapshot(now) }); err != nil {
 		return Snapshot{}, err
 	}
+	s.sortServices()
 	return s, nil
 }
 

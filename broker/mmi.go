@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -26,7 +27,11 @@ func (c *core) answerMMI(id []byte, form clientForm, m *mdp.Message) {
 		}
 		body = [][]byte{statusFrame(status)}
 	case mdp.MMIServices:
-		body = [][]byte{statusFrame(mdp.StatusOK), c.servicesJSON()}
+		after := ""
+		if len(m.Body) > 0 {
+			after = string(m.Body[0])
+		}
+		body = [][]byte{statusFrame(mdp.StatusOK), c.servicesJSON(after)}
 	case mdp.MMIBroker:
 		body = [][]byte{statusFrame(mdp.StatusOK), c.brokerJSON()}
 	default:
@@ -53,19 +58,50 @@ type MMIService struct {
 
 // MMIBrokerInfo is the mmi.broker reply.
 type MMIBrokerInfo struct {
-	Version             string   `json:"version"`
-	Protocols           []string `json:"protocols"`
-	HeartbeatIntervalMs int64    `json:"heartbeat_interval_ms"`
-	HeartbeatLiveness   int      `json:"heartbeat_liveness"`
-	RequestTimeoutMs    int64    `json:"request_timeout_ms"`
-	MaxAttempts         int      `json:"max_attempts"`
-	MaxMessageSize      int64    `json:"max_message_size"`
+	Version              string   `json:"version"`
+	Protocols            []string `json:"protocols"`
+	HeartbeatIntervalMs  int64    `json:"heartbeat_interval_ms"`
+	HeartbeatLiveness    int      `json:"heartbeat_liveness"`
+	WorkerHeartbeatMinMs int64    `json:"worker_heartbeat_min_ms"`
+	WorkerHeartbeatMaxMs int64    `json:"worker_heartbeat_max_ms"`
+	RequestTimeoutMs     int64    `json:"request_timeout_ms"`
+	MaxAttempts          int      `json:"max_attempts"`
+	MaxMessageSize       int64    `json:"max_message_size"`
+	MaxFrames            int      `json:"max_frames"`
+	MaxBodyFrames        int      `json:"max_body_frames"`
+	QueueBytes           int64    `json:"queue_bytes"`
+	QueueLimit           int      `json:"queue_limit"`
+	GlobalQueueBytes     int64    `json:"global_queue_bytes"`
+	GlobalQueueLimit     int      `json:"global_queue_limit"`
+	UnservedQueueBytes   int64    `json:"unserved_queue_bytes"`
+	UnservedPerClient    int      `json:"unserved_per_client"`
+	ReplyCacheTTLMs      int64    `json:"reply_cache_ttl_ms"`
+	ReplyCacheSize       int      `json:"reply_cache_size"`
+	ReplyCacheBytes      int64    `json:"reply_cache_bytes"`
+	MMIServicesPage      int      `json:"mmi_services_page"`
 }
 
-func (c *core) servicesJSON() []byte {
-	list := make([]MMIService, 0, len(c.services))
-	for _, s := range c.services {
-		list = append(list, MMIService{Name: s.name, Workers: s.workers, Queued: s.queue.len()})
+// MMIServicesPage is the most entries one mmi.services reply lists.
+const MMIServicesPage = 1000
+
+// servicesJSON lists, by name, the first MMIServicesPage services whose
+// names sort after after. It scans the services once, keeping the page in
+// a bounded heap: O(services × log page), and the reply is bounded.
+func (c *core) servicesJSON(after string) []byte {
+	page := make(nameHeap, 0, min(len(c.services), MMIServicesPage))
+	for name, s := range c.services {
+		if name <= after {
+			continue
+		}
+		if len(page) < MMIServicesPage {
+			page.push(s)
+		} else if name < page[0].name {
+			page.replaceTop(s)
+		}
+	}
+	list := make([]MMIService, len(page))
+	for i, s := range page {
+		list[i] = MMIService{Name: s.name, Workers: s.workers, Queued: s.queue.len()}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	b, _ := json.Marshal(list)
@@ -73,14 +109,64 @@ func (c *core) servicesJSON() []byte {
 }
 
 func (c *core) brokerJSON() []byte {
+	cfg := &c.cfg
 	b, _ := json.Marshal(MMIBrokerInfo{
-		Version:             Version,
-		Protocols:           []string{"MDP/0.1", "MDP/0.2", "majordomo-ext/1"},
-		HeartbeatIntervalMs: c.cfg.HeartbeatInterval.Milliseconds(),
-		HeartbeatLiveness:   c.cfg.HeartbeatLiveness,
-		RequestTimeoutMs:    c.cfg.RequestTimeout.Milliseconds(),
-		MaxAttempts:         c.cfg.MaxAttempts,
-		MaxMessageSize:      c.cfg.MaxMessageSize,
+		Version:              Version,
+		Protocols:            []string{"MDP/0.1", "MDP/0.2", "majordomo-ext/1"},
+		HeartbeatIntervalMs:  cfg.HeartbeatInterval.Milliseconds(),
+		HeartbeatLiveness:    cfg.HeartbeatLiveness,
+		WorkerHeartbeatMinMs: cfg.WorkerHeartbeatMin.Milliseconds(),
+		WorkerHeartbeatMaxMs: cfg.WorkerHeartbeatMax.Milliseconds(),
+		RequestTimeoutMs:     cfg.RequestTimeout.Milliseconds(),
+		MaxAttempts:          cfg.MaxAttempts,
+		MaxMessageSize:       cfg.MaxMessageSize,
+		MaxFrames:            zsock.MaxFrames,
+		MaxBodyFrames:        MaxBodyFrames,
+		QueueBytes:           cfg.QueueBytes,
+		QueueLimit:           cfg.QueueLimit,
+		GlobalQueueBytes:     cfg.GlobalQueueBytes,
+		GlobalQueueLimit:     cfg.GlobalQueueLimit,
+		UnservedQueueBytes:   cfg.UnservedQueueBytes,
+		UnservedPerClient:    cfg.UnservedPerClient,
+		ReplyCacheTTLMs:      cfg.ReplyCacheTTL.Milliseconds(),
+		ReplyCacheSize:       cfg.ReplyCacheSize,
+		ReplyCacheBytes:      cfg.ReplyCacheBytes,
+		MMIServicesPage:      MMIServicesPage,
 	})
 	return b
+}
+
+// nameHeap is a max-heap of services by name: the page being built, its
+// last name on top.
+type nameHeap []*service
+
+func (h *nameHeap) push(s *service) {
+	*h = append(*h, s)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if a[p].name >= a[i].name {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h nameHeap) replaceTop(s *service) {
+	h[0] = s
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l].name > h[m].name {
+			m = l
+		}
+		if r < len(h) && h[r].name > h[m].name {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }

@@ -15,6 +15,7 @@ type service struct {
 	emptySince  time.Time // when it last had no workers and no requests
 	idleTimer   bool      // a timerServiceIdle for it is pending
 	stats       outcomeCounts
+	snapIndex   int // its position in the snapshot being taken
 }
 
 // tier holds the workers of one priority level; free lists those with

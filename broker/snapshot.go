@@ -70,23 +70,26 @@ type Snapshot struct {
 	Draining bool
 }
 
+// snapshot copies the state in the loop: one pass over the services and
+// one over the workers, no sorting and no map (Snapshot sorts by name
+// after the loop has moved on), so that a large broker stalls its loop as
+// little as a copy can.
 func (c *core) snapshot(now time.Time) Snapshot {
 	snap := Snapshot{Taken: now, Queued: c.queued, Counters: c.counters, Latency: c.latency.snapshot(), Draining: c.draining}
-	byName := make(map[string]*ServiceSnapshot, len(c.services))
 	snap.Services = make([]ServiceSnapshot, 0, len(c.services))
 	for _, s := range c.services {
+		s.snapIndex = len(snap.Services)
 		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers, Outcomes: s.stats}
-		for _, t := range s.tiers {
-			ss.Tiers = append(ss.Tiers, TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n})
+		if len(s.tiers) > 0 {
+			ss.Tiers = make([]TierSnapshot, len(s.tiers))
+			for i, t := range s.tiers {
+				ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n}
+			}
 		}
 		snap.Services = append(snap.Services, ss)
 	}
-	sort.Slice(snap.Services, func(i, j int) bool { return snap.Services[i].Name < snap.Services[j].Name })
-	for i := range snap.Services {
-		byName[snap.Services[i].Name] = &snap.Services[i]
-	}
 	for _, w := range c.workers {
-		ss := byName[w.service.name]
+		ss := &snap.Services[w.service.snapIndex]
 		switch {
 		case w.draining:
 			ss.Draining++
@@ -98,4 +101,10 @@ func (c *core) snapshot(now time.Time) Snapshot {
 		snap.InFlight += len(w.inflight)
 	}
 	return snap
+}
+
+// sortServices puts the snapshot's services in name order, outside the
+// loop.
+func (s *Snapshot) sortServices() {
+	sort.Slice(s.Services, func(i, j int) bool { return s.Services[i].Name < s.Services[j].Name })
 }
