@@ -3,6 +3,7 @@ package titanic
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,14 @@ func fastBroker(t *testing.T) *brokertest.Broker {
 // its three services to register.
 func startTitanic(t *testing.T, b *brokertest.Broker, dir string, tune ...func(*Config)) *Server {
 	t.Helper()
+	s, _ := startTitanicCancel(t, b, dir, tune...)
+	return s
+}
+
+// startTitanicCancel is startTitanic that also returns a function stopping
+// the Server and waiting for its Run to return.
+func startTitanicCancel(t *testing.T, b *brokertest.Broker, dir string, tune ...func(*Config)) (*Server, func()) {
+	t.Helper()
 	cfg := Config{Broker: b.Endpoint, Dir: dir, Heartbeat: 50 * time.Millisecond, AttemptTimeout: 2 * time.Second,
 		BackoffMin: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond, ProbeInterval: 20 * time.Millisecond,
 		Logger: zaptest.NewLogger(t)}
@@ -37,21 +46,25 @@ func startTitanic(t *testing.T, b *brokertest.Broker, dir string, tune ...func(*
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("titanic Run: %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("titanic Run: %v", err)
+				}
+			case <-time.After(brokertest.Timeout):
+				t.Error("titanic Run did not return")
 			}
-		case <-time.After(brokertest.Timeout):
-			t.Error("titanic Run did not return")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	for _, svc := range []string{mdp.TitanicRequest, mdp.TitanicReply, mdp.TitanicClose} {
 		brokertest.WaitFor(t, svc+" registered", func() bool { return b.Workers(svc) == 1 })
 	}
-	return s
+	return s, stop
 }
 
 // startWorker serves a service through b until the test ends.
