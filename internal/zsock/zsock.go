@@ -220,12 +220,18 @@ func (s *Socket) Readable() (bool, error) {
 // matches syscall.EAGAIN.
 //
 // A message over a bound (MaxFrames, SetMaxRecvBytes) is cut short: Recv
-// returns the frames it kept, so that the caller may answer the sender,
-// with ErrTooManyFrames or ErrTooLarge.
+// returns only its head, with ErrTooManyFrames or ErrTooLarge, so that
+// the caller may answer the sender: the first frames up to HeadFrames of
+// them, stopping before the first one larger than HeadFrameBytes (a body
+// frame, never an MDP header frame).
 func (s *Socket) Recv(flags int) ([][]byte, error) {
 	n := int(C.zs_recv(s.s, C.int(flags)))
 	if n < 0 {
 		return nil, Errno(-n)
+	}
+	cut := s.cut()
+	if cut != nil {
+		n = s.head(n)
 	}
 	total := 0
 	for i := 0; i < n; i++ {
@@ -242,7 +248,24 @@ func (s *Socket) Recv(flags int) ([][]byte, error) {
 		frames[i] = buf[off : off+size : off+size]
 		off += size
 	}
-	return frames, s.cut()
+	return frames, cut
+}
+
+// What Recv keeps of a message it cut short: enough for any MDP header
+// (identity, delimiter, header, command, service or address, meta).
+const (
+	HeadFrames     = 8
+	HeadFrameBytes = 512
+)
+
+// head is how many of the n frames kept form the head Recv returns.
+func (s *Socket) head(n int) int {
+	for i := 0; i < min(n, HeadFrames); i++ {
+		if s.s.sizes[i] > HeadFrameBytes {
+			return i
+		}
+	}
+	return min(n, HeadFrames)
 }
 
 // cut is the error for a message the last receive cut short, or nil.
