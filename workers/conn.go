@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,7 +70,7 @@ func newConn(w *Worker, h Handler, capacity int) *conn {
 		wakeCh:   make(chan struct{}, 1),
 		backoff:  newBackoff(w.cfg.reconnectMin, w.cfg.reconnectMax),
 		inflight: make(map[uuid.UUID]*job),
-		cache:    newReplyCache(w.cfg.dedupSize, w.cfg.dedupTTL),
+		cache:    newReplyCache(w.cfg.dedupSize, w.cfg.dedupBytes, w.cfg.dedupTTL),
 	}
 	if w.cfg.protocol == ProtocolV01 {
 		c.version = mdp.V01
@@ -273,22 +272,5 @@ func (c *conn) poll(timeout time.Duration) bool {
 		c.flush()
 	}
 	c.drainOut()
-	return true
-}
-
-// recvAll handles what the socket holds, up to a bound so that a flood of
-// requests never starves heartbeats.
-func (c *conn) recvAll() bool {
-	for i := 0; i < 256 && !c.lost; i++ {
-		frames, err := c.sock.RecvMessageBytes(zmq.DONTWAIT)
-		if err != nil {
-			if zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN) {
-				return true // nothing more
-			}
-			c.log.Error("receive failed", zap.Error(err))
-			return false
-		}
-		c.handleMessage(frames)
-	}
 	return true
 }

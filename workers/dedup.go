@@ -41,25 +41,41 @@ func (r Reply) storable() bool {
 	return r.Err == nil || r.Err.Status < 500
 }
 
+// cacheEntryOverhead is what an entry costs beyond its reply's bytes (the
+// list element, the map slot, the UUID), counted against the byte bound.
+const cacheEntryOverhead = 128
+
 // replyCache is the bounded in-memory cache of recent FINAL replies by
-// request UUID. Entries go in time order, so the oldest is at the front
-// both for the size bound and for the TTL. Not safe for concurrent use: the
-// connection's socket goroutine owns it.
+// request UUID, bounded in entries, in bytes and in age. Entries go in time
+// order, so the oldest is at the front for all three bounds. Not safe for
+// concurrent use: the connection's socket goroutine owns it.
 type replyCache struct {
-	size  int
-	ttl   time.Duration
-	order *list.List // of *cacheEntry, oldest first
-	byID  map[uuid.UUID]*list.Element
+	size     int
+	maxBytes int
+	ttl      time.Duration
+	bytes    int        // of the entries held, with their overhead
+	order    *list.List // of *cacheEntry, oldest first
+	byID     map[uuid.UUID]*list.Element
 }
 
 type cacheEntry struct {
 	id      uuid.UUID
 	reply   Reply
+	bytes   int
 	expires time.Time
 }
 
-func newReplyCache(size int, ttl time.Duration) *replyCache {
-	return &replyCache{size: size, ttl: ttl, order: list.New(), byID: make(map[uuid.UUID]*list.Element)}
+func newReplyCache(size, maxBytes int, ttl time.Duration) *replyCache {
+	return &replyCache{size: size, maxBytes: maxBytes, ttl: ttl, order: list.New(), byID: make(map[uuid.UUID]*list.Element)}
+}
+
+// replyBytes is the memory a reply holds.
+func replyBytes(r Reply) int {
+	n := cacheEntryOverhead + bodySize(r.Body)
+	if r.Err != nil {
+		n += len(r.Err.Text)
+	}
+	return n
 }
 
 func (c *replyCache) get(id uuid.UUID, now time.Time) (Reply, bool) {
@@ -71,14 +87,16 @@ func (c *replyCache) get(id uuid.UUID, now time.Time) (Reply, bool) {
 }
 
 func (c *replyCache) put(id uuid.UUID, r Reply, now time.Time) {
-	if c.size == 0 {
-		return
+	n := replyBytes(r)
+	if c.size == 0 || n > c.maxBytes {
+		return // a reply larger than the whole cache is not kept
 	}
 	if e, ok := c.byID[id]; ok {
-		c.order.Remove(e)
+		c.remove(e)
 	}
-	c.byID[id] = c.order.PushBack(&cacheEntry{id: id, reply: r, expires: now.Add(c.ttl)})
-	for c.order.Len() > c.size {
+	c.byID[id] = c.order.PushBack(&cacheEntry{id: id, reply: r, bytes: n, expires: now.Add(c.ttl)})
+	c.bytes += n
+	for c.order.Len() > c.size || c.bytes > c.maxBytes {
 		c.remove(c.order.Front())
 	}
 	c.expire(now)
@@ -91,6 +109,8 @@ func (c *replyCache) expire(now time.Time) {
 }
 
 func (c *replyCache) remove(e *list.Element) {
-	delete(c.byID, e.Value.(*cacheEntry).id)
+	entry := e.Value.(*cacheEntry)
+	delete(c.byID, entry.id)
+	c.bytes -= entry.bytes
 	c.order.Remove(e)
 }

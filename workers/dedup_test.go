@@ -137,7 +137,7 @@ func TestDeduperHook(t *testing.T) {
 }
 
 func TestReplyCacheBounds(t *testing.T) {
-	c := newReplyCache(2, time.Minute)
+	c := newReplyCache(2, DefaultDedupBytes, time.Minute)
 	now := time.Now()
 	a, b, d := uuid.New(), uuid.New(), uuid.New()
 	c.put(a, Reply{}, now)
@@ -157,6 +157,41 @@ func TestReplyCacheBounds(t *testing.T) {
 	}
 	if !(Reply{Err: &Error{Status: 404}}).storable() || (Reply{Err: &Error{Status: 503}}).storable() {
 		t.Fatal("4xx replies are storable, 5xx are not")
+	}
+}
+
+// The cache holds its replies' bytes within its byte bound, oldest out
+// first, and keeps no reply larger than the whole bound.
+func TestReplyCacheByteBound(t *testing.T) {
+	const max = 4 * (cacheEntryOverhead + 1000)
+	c := newReplyCache(100, max, time.Minute)
+	now := time.Now()
+	kb := Reply{Body: [][]byte{make([]byte, 1000)}}
+	var ids []uuid.UUID
+	for range 6 {
+		id := uuid.New()
+		ids = append(ids, id)
+		c.put(id, kb, now)
+		if c.bytes > max {
+			t.Fatalf("%d bytes held, bound %d", c.bytes, max)
+		}
+	}
+	for i, id := range ids {
+		if _, ok := c.get(id, now); ok != (i >= 2) {
+			t.Errorf("reply %d kept %v, want only the newest four", i, ok)
+		}
+	}
+	huge := uuid.New()
+	c.put(huge, Reply{Body: [][]byte{make([]byte, max)}}, now)
+	if _, ok := c.get(huge, now); ok || c.order.Len() != 4 {
+		t.Fatalf("a reply larger than the bound was kept (%v) or evicted others (%d left)", ok, c.order.Len())
+	}
+	c.put(ids[5], Reply{Err: Errorf(404, "gone")}, now) // replacing an entry recounts its bytes
+	if want := 3*(cacheEntryOverhead+1000) + cacheEntryOverhead + len("gone"); c.bytes != want {
+		t.Fatalf("%d bytes counted after a replacement, want %d", c.bytes, want)
+	}
+	if _, err := New("tcp://127.0.0.1:5555", "svc", WithDedupCacheBytes(0)); err == nil {
+		t.Fatal("WithDedupCacheBytes(0) accepted")
 	}
 }
 

@@ -13,14 +13,9 @@ import (
 // proves the broker alive; anything but DISCONNECT also proves it accepts
 // us, which resets the reconnect backoff (a broker that keeps refusing us
 // keeps the backoff growing).
-func (c *conn) handleMessage(frames [][]byte) {
+func (c *conn) handleMessage(m *mdp.Message) {
 	now := time.Now()
 	c.lastRecv = now
-	m, err := mdp.ParseDealer(frames)
-	if err != nil {
-		c.log.Warn("malformed message from the broker dropped", zap.Error(err))
-		return
-	}
 	if m.Version != c.version {
 		c.log.Warn("message of another protocol version dropped", zap.Stringer("version", m.Version), zap.Stringer("kind", m.Kind))
 		return
@@ -33,7 +28,7 @@ func (c *conn) handleMessage(frames [][]byte) {
 	case mdp.WorkerDisconnect:
 		c.lost = true
 	case mdp.WorkerRequest:
-		c.accept(&m, now)
+		c.accept(m, now)
 	default:
 		c.log.Warn("unexpected message from the broker dropped", zap.Stringer("kind", m.Kind))
 	}

@@ -20,6 +20,8 @@
 //
 //   - an *Error (see Errorf), found with errors.As, sends its Status
 //     (400–599; anything else becomes 500) and its Text;
+//   - an error that is context.DeadlineExceeded (errors.Is), as ctx.Err()
+//     is once the request's deadline passes, sends 504 (deadline expired);
 //   - any other error sends 500 with the error's text;
 //   - a panic sends 500 "handler panicked"; it is logged with its stack and
 //     the worker keeps serving;
@@ -51,13 +53,35 @@
 // (backpressure). Messages dropped (malformed, for a lost connection, or
 // beyond the bounds below) are logged.
 //
+// # Stale requests
+//
+// A worker that stops reading for a while (stopped with SIGSTOP, swapped
+// out, starved of CPU) finds a backlog in its socket when it resumes, and
+// the broker may have given up on the requests in it. The worker reads the
+// whole backlog (up to 256 messages) before acting on it, and drops unrun a
+// request that the broker followed with DISCONNECT (it expired the worker
+// and handed the request on), and a request followed by k HEARTBEATs where
+// k × the heartbeat interval reaches the request's timeout: the broker
+// heartbeats only after an interval in which it sent nothing else, so the
+// request's deadline had passed before the worker read it (the broker
+// answers the client 504). Such drops are logged and counted in
+// Stats().Stale. The rule needs the broker to heartbeat at the worker's
+// interval, as a majordomo broker does with the extension (within its
+// clamp of declared intervals) and as a plain broker must.
+//
 // # De-duplication
 //
-// When the client chose the request UUID (Request.ClientUUID, extension
-// only), a request answered recently is answered again from an in-memory
-// cache bounded in replies and age (WithDedupCache; with
-// WithMaxMessageSize also in bytes) without running the handler, and a
-// request already pending or running in this worker is not started again.
+// De-duplication is on by default. When the client chose the request UUID
+// (Request.ClientUUID, extension only: the SDK's clients always do), a
+// request answered recently is answered again without running the handler,
+// from an in-memory cache bounded in replies, bytes and age (by default
+// 1024 replies, 16 MiB and one minute: WithDedupCache,
+// WithDedupCacheBytes), and a request already pending or running in this
+// worker is not started again. This covers a client's retries and a
+// re-delivery after the broker lost a worker; a retry older than the
+// cache's minute, or one that reaches another worker process, runs again
+// unless a durable store (WithDeduper) knows it. Requests of plain clients
+// carry no stable UUID and are never de-duplicated.
 // Successful and 4xx replies are cached; 5xx replies are not, so a retry
 // runs again. WithDeduper adds a durable store consulted after the cache.
 // Partial replies are never replayed.

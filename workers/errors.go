@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -47,14 +48,19 @@ func (e *Error) Error() string {
 
 // statusError maps whatever a handler returned to the error it sends: an
 // *Error (found with errors.As) keeps its code when the code is 400–599;
-// anything else is 500 with the error's text.
+// context.DeadlineExceeded (found with errors.Is: the request's deadline,
+// or one the handler set itself, passed) is 504; anything else is 500 with
+// the error's text.
 func statusError(err error) *Error {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		if e.Status >= 400 && e.Status <= 599 {
 			return &Error{Status: e.Status, Text: e.Text}
 		}
 		return &Error{Status: mdp.StatusInternal, Text: e.Text}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: mdp.StatusExpired, Text: err.Error()}
 	}
 	return &Error{Status: mdp.StatusInternal, Text: err.Error()}
 }

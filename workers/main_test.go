@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if ep := os.Getenv(childWorkerEnv); ep != "" {
+		os.Exit(runChildWorker(ep))
+	}
 	goleak.VerifyTestMain(m)
 }
 

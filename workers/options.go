@@ -45,6 +45,7 @@ const (
 	DefaultReconnectMin = 100 * time.Millisecond
 	DefaultReconnectMax = 10 * time.Second
 	DefaultDedupSize    = 1024
+	DefaultDedupBytes   = 16 << 20
 	DefaultDedupTTL     = time.Minute
 	DefaultDrainTimeout = 10 * time.Second
 )
@@ -63,6 +64,7 @@ type config struct {
 	logger         *zap.Logger
 	maxMessageSize int
 	dedupSize      int
+	dedupBytes     int
 	dedupTTL       time.Duration
 	deduper        Deduper
 	drainTimeout   time.Duration
@@ -79,6 +81,7 @@ func defaultConfig() config {
 		tier:         1,
 		logger:       zap.NewNop(),
 		dedupSize:    DefaultDedupSize,
+		dedupBytes:   DefaultDedupBytes,
 		dedupTTL:     DefaultDedupTTL,
 		drainTimeout: DefaultDrainTimeout,
 	}
@@ -186,13 +189,28 @@ func WithMaxMessageSize(n int) Option {
 }
 
 // WithDedupCache sizes the in-memory cache of recent replies by request
-// UUID (default 1024 replies for one minute); size 0 turns it off.
+// UUID (default DefaultDedupSize replies for DefaultDedupTTL, one minute,
+// within WithDedupCacheBytes); size 0 turns it off. A retry that comes
+// after its reply has left the cache runs the handler again.
 func WithDedupCache(size int, ttl time.Duration) Option {
 	return func(c *config) error {
 		if size < 0 || size > 0 && ttl <= 0 {
 			return fmt.Errorf("dedup cache of %d for %v: need size >= 0 and, when size > 0, ttl > 0", size, ttl)
 		}
 		c.dedupSize, c.dedupTTL = size, ttl
+		return nil
+	}
+}
+
+// WithDedupCacheBytes bounds the memory of the reply cache: the replies'
+// bytes plus about 128 bytes per entry (default DefaultDedupBytes, 16 MiB).
+// The oldest replies leave first; a reply larger than n is not kept.
+func WithDedupCacheBytes(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("dedup cache bytes %d: must be at least 1", n)
+		}
+		c.dedupBytes = n
 		return nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	zmq "github.com/pebbe/zmq4"
@@ -33,7 +34,21 @@ type Worker struct {
 	done      chan struct{} // closed when Run returns
 	stopOnce  sync.Once
 	forceOnce sync.Once
+
+	stale atomic.Uint64 // requests dropped unrun; see Stats
 }
+
+// Stats counts what a worker dropped.
+type Stats struct {
+	// Stale counts requests dropped without running the handler because
+	// the broker had given up on them before the worker read them: their
+	// deadline passed, or the broker disconnected the worker after sending
+	// them (see the package documentation).
+	Stale uint64
+}
+
+// Stats returns the worker's counters so far.
+func (w *Worker) Stats() Stats { return Stats{Stale: w.stale.Load()} }
 
 // New makes a worker for service at the broker's endpoint (such as
 // "tcp://127.0.0.1:5555"). It checks the service name, the options and the

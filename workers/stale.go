@@ -1,0 +1,91 @@
+package workers
+
+import (
+	"syscall"
+	"time"
+
+	zmq "github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// maxBatch bounds the messages read at once, so that a flood of requests
+// never starves heartbeats.
+const maxBatch = 256
+
+// recvAll reads what the socket holds, up to maxBatch messages, and then
+// handles them in order. Reading first lets a request be judged by what the
+// broker sent after it: a worker that was not reading (stopped with
+// SIGSTOP, swapped out, starved) finds a backlog, and a request in it may be
+// long past its deadline, or handed to another worker already.
+func (c *conn) recvAll() bool {
+	var batch []mdp.Message
+	ok := true
+	for len(batch) < maxBatch {
+		frames, err := c.sock.RecvMessageBytes(zmq.DONTWAIT)
+		if err != nil {
+			if zmq.AsErrno(err) != zmq.Errno(syscall.EAGAIN) {
+				c.log.Error("receive failed", zap.Error(err))
+				ok = false
+			}
+			break
+		}
+		c.lastRecv = time.Now()
+		m, err := mdp.ParseDealer(frames)
+		if err != nil {
+			c.log.Warn("malformed message from the broker dropped", zap.Error(err))
+			continue
+		}
+		batch = append(batch, m)
+	}
+	stale := staleRequests(batch, c.cfg.heartbeat)
+	for i := range batch {
+		if c.lost {
+			break // the rest came on a connection the broker has dropped
+		}
+		if stale[i] != "" {
+			c.w.stale.Add(1)
+			c.log.Warn("request dropped unrun: "+stale[i], zap.Stringer("uuid", batch[i].UUID),
+				zap.Duration("timeout", batch[i].Timeout))
+			continue
+		}
+		c.handleMessage(&batch[i])
+	}
+	return ok
+}
+
+// staleRequests says, for each request in batch (messages in the order the
+// broker sent them), why it must not run, or "" when it may:
+//
+//   - a DISCONNECT after it: the broker has dropped this connection and
+//     handed the request to another worker or failed it;
+//   - k HEARTBEATs after it: the broker sends one only after an interval in
+//     which it sent us nothing else, so the request was sent at least
+//     k × interval ago; when that reaches its timeout its deadline passed
+//     before we read it (the broker has answered 504 or will).
+//
+// interval is the worker's heartbeat: with the extension the broker
+// heartbeats at the interval the worker declared; a plain broker must use
+// the same one.
+func staleRequests(batch []mdp.Message, interval time.Duration) []string {
+	why := make([]string, len(batch))
+	heartbeats, disconnect := 0, false
+	for i := len(batch) - 1; i >= 0; i-- {
+		m := &batch[i]
+		switch m.Kind {
+		case mdp.WorkerHeartbeat:
+			heartbeats++
+		case mdp.WorkerDisconnect:
+			disconnect = true
+		case mdp.WorkerRequest:
+			switch {
+			case disconnect:
+				why[i] = "the broker disconnected us after sending it"
+			case m.Timeout > 0 && time.Duration(heartbeats) >= (m.Timeout+interval-1)/interval:
+				why[i] = "its deadline passed before it was read"
+			}
+		}
+	}
+	return why
+}

@@ -1,0 +1,240 @@
+package workers
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// childWorkerEnv, set to a broker endpoint in a child's environment, makes
+// the test binary run one worker (see runChildWorker) instead of the tests.
+const childWorkerEnv = "MAJORDOMO_TEST_CHILD_WORKER"
+
+// runChildWorker serves "svc" at ep with the test timings until stdin
+// closes. The handler prints "ran BODY" before answering with the body;
+// at the end it prints "stale N" (Stats().Stale).
+func runChildWorker(ep string) int {
+	w, err := New(ep, "svc", WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond))
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	err = w.Run(ctx, HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		fmt.Printf("ran %s\n", req.Body[0])
+		return req.Body, nil
+	}))
+	fmt.Printf("stale %d\n", w.Stats().Stale)
+	if err != nil {
+		fmt.Println("child:", err)
+		return 1
+	}
+	return 0
+}
+
+// childWorker is a worker process started by startChildWorker.
+type childWorker struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	lines chan string // its stdout, line by line; closed at its end
+}
+
+func startChildWorker(t *testing.T, ep string) *childWorker {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childWorkerEnv+"="+ep)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &childWorker{cmd: cmd, stdin: stdin, lines: make(chan string, 64)}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		for range c.lines {
+		}
+		cmd.Wait()
+	})
+	return c
+}
+
+func (c *childWorker) signal(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stop closes the child's stdin and returns everything it printed.
+func (c *childWorker) stop(t *testing.T) []string {
+	t.Helper()
+	c.stdin.Close()
+	var out []string
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				if err := c.cmd.Wait(); err != nil {
+					t.Fatalf("worker process: %v; it printed %q", err, out)
+				}
+				return out
+			}
+			out = append(out, line)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("worker process did not stop; it printed %q", out)
+		}
+	}
+}
+
+// A worker process stopped with SIGSTOP finds, when resumed, requests that
+// waited in its socket. One whose deadline passed meanwhile (the broker
+// heartbeated it for longer than its timeout) is dropped unrun and counted;
+// one still in time runs. One followed by the broker's DISCONNECT (the
+// broker expired the worker and handed the request on) is dropped too, and
+// the worker registers again.
+func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	child := startChildWorker(t, b.ep)
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+
+	child.signal(t, syscall.SIGSTOP)
+	late, fresh := uuid.New(), uuid.New()
+	lateReq := xrequest("c1", late, mdp.FlagClientUUID, "late")
+	lateReq.Timeout = 10 * testHB
+	b.send(ready.id, lateReq)
+	sentAt := b.lastSentTo(ready.id)
+	// The fake broker heartbeats every testHB: wait until it has sent
+	// heartbeats for twice the late request's timeout.
+	waitFor(t, "heartbeats behind the late request", func() bool {
+		return b.lastSentTo(ready.id).Sub(sentAt) >= 2*lateReq.Timeout
+	})
+	b.send(ready.id, xrequest("c2", fresh, mdp.FlagClientUUID, "fresh"))
+	child.signal(t, syscall.SIGCONT)
+	b.wait(1, "XFINAL of the fresh request", finalFor(fresh))
+	if got := b.messages(finalFor(late)); len(got) != 0 {
+		t.Fatalf("the late request was answered: %+v", got[0].msg)
+	}
+
+	child.signal(t, syscall.SIGSTOP)
+	dropped := uuid.New()
+	b.send(ready.id, xrequest("c3", dropped, mdp.FlagClientUUID, "disconnected"))
+	b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	child.signal(t, syscall.SIGCONT)
+	again := b.wait(2, "XREADY after DISCONNECT", isKind(mdp.WorkerReady))
+	if again.id == ready.id {
+		t.Fatal("registered again on the same socket")
+	}
+	after := uuid.New()
+	b.send(again.id, xrequest("c4", after, mdp.FlagClientUUID, "after"))
+	b.wait(1, "XFINAL on the new connection", finalFor(after))
+
+	out := child.stop(t)
+	if want := []string{"ran fresh", "ran after", "stale 2"}; strings.Join(out, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("worker process printed %q, want %q", out, want)
+	}
+	if got := b.messages(finalFor(dropped)); len(got) != 0 {
+		t.Fatalf("the request before DISCONNECT was answered: %+v", got[0].msg)
+	}
+}
+
+// staleRequests judges each request by what follows it in the backlog.
+func TestStaleRequestsRule(t *testing.T) {
+	const hb = 100 * time.Millisecond
+	req := func(timeout time.Duration) mdp.Message {
+		return mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Timeout: timeout}
+	}
+	heartbeat := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerHeartbeat}
+	disconnect := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect}
+	for _, tc := range []struct {
+		name  string
+		batch []mdp.Message
+		stale []bool
+	}{
+		{"alone", []mdp.Message{req(hb)}, []bool{false}},
+		{"one interval short", []mdp.Message{req(250 * time.Millisecond), heartbeat, heartbeat}, []bool{false, false, false}},
+		{"timeout reached", []mdp.Message{req(250 * time.Millisecond), heartbeat, heartbeat, heartbeat}, []bool{true, false, false, false}},
+		{"exactly k intervals", []mdp.Message{req(2 * hb), heartbeat, heartbeat}, []bool{true, false, false}},
+		{"no timeout (plain MDP)", []mdp.Message{req(0), heartbeat, heartbeat, heartbeat}, []bool{false, false, false, false}},
+		{"only heartbeats after count", []mdp.Message{req(hb), req(hb), heartbeat}, []bool{true, true, false}},
+		{"heartbeats before do not count", []mdp.Message{heartbeat, heartbeat, req(hb)}, []bool{false, false, false}},
+		{"disconnect after", []mdp.Message{req(time.Hour), disconnect, req(time.Hour)}, []bool{true, false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			why := staleRequests(tc.batch, hb)
+			for i := range tc.batch {
+				if (why[i] != "") != tc.stale[i] {
+					t.Errorf("message %d: stale %q, want stale %v", i, why[i], tc.stale[i])
+				}
+			}
+		})
+	}
+}
+
+// A handler that returns ctx.Err() at its deadline, or an error wrapping
+// context.DeadlineExceeded of its own, sends 504; a cancelled context is
+// still a 500.
+func TestDeadlineExceededIs504(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		switch string(req.Body[0]) {
+		case "wait":
+			<-ctx.Done()
+			return nil, ctx.Err()
+		case "own":
+			sub, cancel := context.WithTimeout(ctx, time.Millisecond)
+			defer cancel()
+			<-sub.Done()
+			return nil, fmt.Errorf("database: %w", sub.Err())
+		default:
+			return nil, context.Canceled
+		}
+	}), WithConcurrency(3))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	for _, tc := range []struct {
+		body    string
+		timeout time.Duration
+		status  mdp.Status
+	}{
+		{"wait", 50 * time.Millisecond, mdp.StatusExpired},
+		{"own", 10 * time.Second, mdp.StatusExpired},
+		{"cancelled", 10 * time.Second, mdp.StatusInternal},
+	} {
+		id := uuid.New()
+		m := xrequest("c", id, 0, tc.body)
+		m.Timeout = tc.timeout
+		b.send(ready.id, m)
+		got := b.wait(1, "XERROR for "+tc.body, finalFor(id)).msg
+		if got.Kind != mdp.WorkerError || got.Status != tc.status {
+			t.Errorf("%s: got %v %d %q, want XERROR %d", tc.body, got.Kind, got.Status, got.Text, tc.status)
+		}
+	}
+}
