@@ -1,0 +1,108 @@
+// Command titanic runs Titanic (9/TSP, disk-backed reliable queueing) as a
+// process of its own, beside a majordomo broker: a thin main around the
+// titanic package. It reads flags and TITANIC_* environment variables
+// (--max-bytes as TITANIC_MAX_BYTES; flags win), logs with zap, optionally
+// serves /metrics, and stops on SIGTERM or SIGINT.
+//
+//	titanic --broker tcp://127.0.0.1:5555 --data /var/lib/titanic
+//	TITANIC_MAX_BYTES=256MiB titanic --data ./tdata --admin 127.0.0.1:9556
+//
+// (mdbroker --titanic DIR runs the same inside the broker's process.)
+//
+// Exit codes: 0 after a clean stop (or --help), 1 when Titanic fails (a
+// corrupt or locked store: it refuses to start), 2 for a bad flag or variable.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/titanic"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal gets the default action
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Environ(), os.Stderr))
+}
+
+// run is titanic without the process: it returns the exit code.
+func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
+	o, err := parseOptions(args, environ, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "titanic: %v\n", err)
+		return 2
+	}
+	log := newLogger(o.logLevel, o.logFormat, stderr)
+	defer log.Sync()
+	o.cfg.Logger = log
+	srv, err := titanic.New(o.cfg)
+	if err != nil {
+		log.Error("titanic cannot start", zap.Error(err))
+		return 1
+	}
+	if o.admin != "" {
+		stopAdmin, err := serveMetrics(o.admin, srv, log)
+		if err != nil {
+			log.Error("titanic cannot start", zap.Error(err))
+			srv.Run(canceled()) // closes the store
+			return 1
+		}
+		defer stopAdmin()
+	}
+	if err := srv.Run(ctx); err != nil {
+		log.Error("titanic failed", zap.Error(err))
+		return 1
+	}
+	log.Info("titanic stopped")
+	return 0
+}
+
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// serveMetrics serves /metrics on addr until the returned function is called.
+func serveMetrics(addr string, srv *titanic.Server, log *zap.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		srv.Stats().WritePrometheus(w)
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin server failed", zap.Error(err))
+		}
+	}()
+	log.Info("metrics served", zap.String("admin", ln.Addr().String()))
+	return func() { hs.Close() }, nil
+}
+
+func envName(flagName string) string {
+	return "TITANIC_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/majordomo-go/majordomo/titanic"
+)
+
+// options is everything the command can be told.
+type options struct {
+	cfg       titanic.Config
+	admin     string
+	logLevel  string
+	logFormat string
+}
+
+func (o *options) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("titanic", flag.ContinueOnError)
+	c := &o.cfg
+	fs.StringVar(&c.Broker, "broker", "tcp://127.0.0.1:5555", "broker `endpoint` to serve through and dispatch through")
+	fs.StringVar(&c.Dir, "data", "", "data `directory` (required); the store is DIR/"+titanic.StoreFile)
+	fs.Var(sizeValue{&c.MaxBytes}, "max-bytes", "bound on the store's live bytes; beyond it titanic.request answers 503 (a `size`: 65536, 64KiB, 1GiB)")
+	fs.Var(durationValue{&c.DefaultTTL}, "ttl", "how long a request is tried when it names no TTL (a `duration`)")
+	fs.Var(durationValue{&c.MaxTTL}, "max-ttl", "longest TTL a request may name (a `duration`)")
+	fs.Var(durationValue{&c.Retention}, "retention", "how long a finished request nobody closed is kept (a `duration`)")
+	fs.Var(durationValue{&c.AttemptTimeout}, "attempt-timeout", "bound on one dispatch attempt (a `duration`)")
+	fs.Var(durationValue{&c.Heartbeat}, "heartbeat", "heartbeat interval of Titanic's workers (a `duration`)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests of one service dispatched at once (a `count`)")
+	fs.StringVar(&o.admin, "admin", "", "HTTP `address` of /metrics (default: none)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "`level`: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "console", "`format`: console or json")
+	return fs
+}
+
+// parseOptions reads the defaults, then TITANIC_* variables, then the
+// command line, each overriding the one before.
+func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
+	o := options{cfg: titanic.DefaultConfig()}
+	fs := o.flagSet()
+	fs.SetOutput(io.Discard)
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "Usage: titanic --data DIR [flags]\n\nEvery flag may also be set as TITANIC_NAME (--max-bytes as TITANIC_MAX_BYTES).\n\n")
+			fs.PrintDefaults()
+			return o, flag.ErrHelp
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := env[envName(f.Name)]; ok && v != "" && !set[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+			}
+		}
+	})
+	if o.cfg.Dir == "" {
+		errs = append(errs, errors.New("--data DIR is required"))
+	}
+	if _, err := zapcore.ParseLevel(o.logLevel); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.logLevel))
+	}
+	if o.logFormat != "console" && o.logFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want console or json", o.logFormat))
+	}
+	if len(errs) == 0 {
+		errs = append(errs, o.cfg.Validate())
+	}
+	return o, errors.Join(errs...)
+}
+
+func newLogger(level, format string, w io.Writer) *zap.Logger {
+	l, _ := zapcore.ParseLevel(level)
+	ec := zap.NewProductionEncoderConfig()
+	ec.EncodeTime = zapcore.ISO8601TimeEncoder
+	ec.EncodeDuration = zapcore.StringDurationEncoder
+	enc := zapcore.NewConsoleEncoder(ec)
+	if format == "json" {
+		enc = zapcore.NewJSONEncoder(ec)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), l))
+}
+
+// durationValue is a duration of at least a millisecond.
+type durationValue struct{ p *time.Duration }
+
+func (v durationValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < time.Millisecond {
+		return errors.New("want a duration of at least 1ms (250ms, 30s, 24h)")
+	}
+	*v.p = d
+	return nil
+}
+
+// sizeValue is a byte count: a whole number, optionally with KiB, MiB or GiB.
+type sizeValue struct{ p *int64 }
+
+func (v sizeValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*v.p, 10)
+}
+
+func (v sizeValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if rest, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = rest, m
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return errors.New("want a positive size: 65536, 64KiB, 16MiB, 1GiB")
+	}
+	*v.p = n * mult
+	return nil
+}
