@@ -36,12 +36,19 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 		}
 		return err
 	}
+	tsrv, err := newTitanic(o, b, log)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
 
 	adminDone := make(chan error, 1)
 	var srv *http.Server
 	adminAddr := ""
 	if ln != nil {
-		srv = &http.Server{Handler: broker.AdminHandler(b), ErrorLog: zap.NewStdLog(log.Named("admin")),
+		srv = &http.Server{Handler: withTitanicMetrics(broker.AdminHandler(b), tsrv), ErrorLog: zap.NewStdLog(log.Named("admin")),
 			ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 			MaxHeaderBytes: 16 << 10}
 		adminAddr = ln.Addr().String()
@@ -57,7 +64,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 		zap.String("admin", adminAddr), zap.Duration("heartbeat", cfg.HeartbeatInterval),
 		zap.Int("liveness", cfg.HeartbeatLiveness), zap.Duration("drain_timeout", cfg.DrainTimeout))
 
-	runErr := b.Run(ctx)
+	runErr := runBroker(ctx, b, tsrv)
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), adminShutdownTimeout)
 		defer cancel()

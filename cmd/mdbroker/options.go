@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/titanic"
 )
 
 // envPrefix names the environment variables: --queue-limit is
@@ -30,6 +31,8 @@ type options struct {
 	// ("--liveness"), a variable ("MDBROKER_LIVENESS") or a file line
 	// ("mdbroker.conf:3"), for errors about several settings at once.
 	from map[string]string
+	// titanic: --titanic and --titanic-max-bytes (see titanic.go).
+	titanic titanicOptions
 }
 
 // Bounds of the heartbeat settings, beyond the 1ms floor of durations: a
@@ -60,6 +63,8 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var(byteSize{&c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
 	fs.Var(positiveDuration{&c.ReplyCacheTTL}, "reply-cache-ttl", "how long a reply is kept for retries (a `duration`)")
 	fs.Var(positiveDuration{&c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
+	fs.StringVar(&o.titanic.dir, "titanic", o.titanic.dir, "run Titanic (9/TSP) in this process with its store in this `directory`")
+	fs.Var(byteSize{&o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
 	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of /metrics, /livez and /readyz; \"off\" disables it")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", o.logFormat, "`format`: console or json")
@@ -79,7 +84,8 @@ func printUsage(fs *flag.FlagSet, out io.Writer) {
 }
 
 func defaultOptions() options {
-	return options{cfg: broker.DefaultConfig(), admin: "127.0.0.1:9555", logLevel: "info", logFormat: "console"}
+	return options{cfg: broker.DefaultConfig(), admin: "127.0.0.1:9555", logLevel: "info", logFormat: "console",
+		titanic: titanicOptions{maxBytes: titanic.DefaultMaxBytes}}
 }
 
 // parseOptions reads defaults, then the config file, then the environment

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/titanic"
+)
+
+// titanicOptions are the --titanic flags: Titanic (9/TSP) inside the
+// broker's process, serving and dispatching through the broker's own
+// endpoint, with its store in the directory.
+type titanicOptions struct {
+	dir      string
+	maxBytes int64
+}
+
+// newTitanic opens Titanic's store when --titanic is set (nil when it is
+// not). A corrupt or locked store is an error: mdbroker does not start.
+func newTitanic(o options, b *broker.Broker, log *zap.Logger) (*titanic.Server, error) {
+	if o.titanic.dir == "" {
+		return nil, nil
+	}
+	cfg := titanic.DefaultConfig()
+	cfg.Broker = connectable(b.Endpoints()[0])
+	cfg.Dir = o.titanic.dir
+	if o.titanic.maxBytes > 0 {
+		cfg.MaxBytes = o.titanic.maxBytes
+	}
+	cfg.Heartbeat = o.cfg.HeartbeatInterval
+	cfg.Logger = log.Named("titanic")
+	return titanic.New(cfg)
+}
+
+// connectable turns a bound endpoint into one to connect to: a wildcard
+// host becomes loopback.
+func connectable(ep string) string {
+	for _, wild := range []string{"://0.0.0.0:", "://*:"} {
+		if i := strings.Index(ep, wild); i >= 0 {
+			return ep[:i] + "://127.0.0.1:" + ep[i+len(wild):]
+		}
+	}
+	return strings.Replace(ep, "://[::]:", "://[::1]:", 1)
+}
+
+// runBroker runs the broker, and Titanic beside it when there is one, until
+// ctx is cancelled; Titanic stops with the broker.
+func runBroker(ctx context.Context, b *broker.Broker, t *titanic.Server) error {
+	if t == nil {
+		return b.Run(ctx)
+	}
+	tctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tdone := make(chan error, 1)
+	go func() { tdone <- t.Run(tctx) }()
+	err := b.Run(ctx)
+	cancel()
+	return errors.Join(err, <-tdone)
+}
+
+// withTitanicMetrics appends Titanic's metrics to the broker's /metrics.
+func withTitanicMetrics(h http.Handler, t *titanic.Server) http.Handler {
+	if t == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		if r.Method == http.MethodGet && r.URL.Path == "/metrics" && rec.status == http.StatusOK {
+			t.Stats().WritePrometheus(w)
+		}
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
