@@ -33,17 +33,17 @@ func buildTitanic(t *testing.T) string {
 	return bin
 }
 
-// titanicProc is the titanic command running as a child process.
-type titanicProc struct {
+// childProc is a command (titanic, mdbroker) running as a child process.
+type childProc struct {
 	cmd    *exec.Cmd
 	stderr *bytes.Buffer
 	done   chan error
 	once   sync.Once
 }
 
-func startTitanicProc(t *testing.T, bin string, args ...string) *titanicProc {
+func startProc(t *testing.T, bin string, args ...string) *childProc {
 	t.Helper()
-	p := &titanicProc{cmd: exec.Command(bin, args...), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &childProc{cmd: exec.Command(bin, args...), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func startTitanicProc(t *testing.T, bin string, args ...string) *titanicProc {
 }
 
 // kill sends SIGKILL and waits for the process to be gone.
-func (p *titanicProc) kill(t *testing.T) {
+func (p *childProc) kill(t *testing.T) {
 	p.once.Do(func() {
 		p.cmd.Process.Kill()
 		select {
@@ -81,7 +81,7 @@ func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
 		return append([][]byte{[]byte("done")}, r.Body...), nil
 	}, workers.WithDedupCache(4*total, 10*time.Minute))
 
-	proc := startTitanicProc(t, bin, args...)
+	proc := startProc(t, bin, args...)
 	brokertest.WaitFor(t, "titanic registered", func() bool { return b.Workers(mdp.TitanicRequest) == 1 })
 
 	c, err := clients.New([]string{b.Endpoint}, clients.WithTimeout(time.Second), clients.WithRetries(0))
@@ -119,7 +119,7 @@ func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
 			t.Logf("killed titanic (-9) after %d submissions, %d accepted", i, nAccepted.Load())
 		}
 		if i == killAt+50 {
-			proc = startTitanicProc(t, bin, args...)
+			proc = startProc(t, bin, args...)
 			restarted.Store(true)
 		}
 		next <- i
