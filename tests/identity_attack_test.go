@@ -216,7 +216,8 @@ func (p *brokerProcess) alive(t *testing.T, when string) {
 	t.Helper()
 	select {
 	case <-p.exited:
-		t.Fatalf("%s: mdbroker exited (%v); its log:\n%s", when, p.err, p.logs.String())
+		t.Fatalf("%s: mdbroker exited (%v): is the patched libzmq of scripts/install-deps.sh installed? Its log:\n%s",
+			when, p.err, p.logs.String())
 	default:
 	}
 }

@@ -123,6 +123,15 @@ func (c *conn) startNext() {
 			c.forget(j)
 			continue
 		}
+		if d := j.req.Deadline; !d.IsZero() && !time.Now().Before(d) {
+			// Its deadline passed while it waited for a slot: answer 504
+			// (which frees its slot at the broker) without running it.
+			c.forget(j)
+			c.w.stale.Add(1)
+			c.log.Warn("request dropped unrun: its deadline passed while it waited for a slot", zap.Stringer("uuid", j.id))
+			c.sendFinal(j, Reply{Err: Errorf(mdp.StatusExpired, "deadline passed before the handler started")})
+			continue
+		}
 		c.start(j)
 	}
 }

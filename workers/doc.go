@@ -64,8 +64,9 @@
 // k × the heartbeat interval reaches the request's timeout: the broker
 // heartbeats only after an interval in which it sent nothing else, so the
 // request's deadline had passed before the worker read it (the broker
-// answers the client 504). Such drops are logged and counted in
-// Stats().Stale. The rule needs the broker to heartbeat at the worker's
+// answers the client 504). A request whose deadline passes while it waits
+// for a busy slot is answered 504 without running. Such drops are logged
+// and counted in Stats().Stale. The rule needs the broker to heartbeat at the worker's
 // interval, as a majordomo broker does with the extension (within its
 // clamp of declared intervals) and as a plain broker must.
 //

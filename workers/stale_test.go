@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -236,5 +237,47 @@ func TestDeadlineExceededIs504(t *testing.T) {
 		if got.Kind != mdp.WorkerError || got.Status != tc.status {
 			t.Errorf("%s: got %v %d %q, want XERROR %d", tc.body, got.Kind, got.Status, got.Text, tc.status)
 		}
+	}
+}
+
+// A request whose deadline passes while it waits for a busy slot is
+// answered 504 without running, and counted.
+func TestPendingRequestExpiresUnrun(t *testing.T) {
+	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	release := make(chan struct{})
+	var ran []string
+	var mu sync.Mutex
+	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+		mu.Lock()
+		ran = append(ran, string(req.Body[0]))
+		mu.Unlock()
+		if string(req.Body[0]) == "busy" {
+			awaitRelease(ctx, release)
+		}
+		return req.Body, nil
+	}))
+	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	busy, waiting := uuid.New(), uuid.New()
+	b.send(ready.id, xrequest("c1", busy, mdp.FlagClientUUID, "busy"))
+	waitFor(t, "the busy handler running", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(ran) == 1
+	})
+	short := xrequest("c2", waiting, mdp.FlagClientUUID, "waiting")
+	short.Timeout = 5 * testHB
+	b.send(ready.id, short)
+	sent := time.Now()
+	waitFor(t, "the waiting request's deadline", func() bool { return time.Since(sent) > 2*short.Timeout })
+	close(release)
+	got := b.wait(1, "XERROR for the waiting request", finalFor(waiting)).msg
+	if got.Kind != mdp.WorkerError || got.Status != mdp.StatusExpired {
+		t.Fatalf("waiting request: %v %d %q, want XERROR 504", got.Kind, got.Status, got.Text)
+	}
+	b.wait(1, "XFINAL of the busy request", finalFor(busy))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ran) != 1 || r.w.Stats().Stale != 1 {
+		t.Fatalf("handlers ran for %q, stale %d; want only busy, 1", ran, r.w.Stats().Stale)
 	}
 }
