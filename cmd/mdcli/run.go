@@ -29,6 +29,7 @@ commands:
   call SERVICE [FRAME...]  send a request (one frame per argument), print the reply frames
   services                 list the broker's services
   service NAME             exit 0 if NAME has a worker, 1 if not
+  titanic SUBCOMMAND ...   Titanic: submit, status, fetch, close (mdcli titanic for details)
 
 flags (before the command or right after it; every argument after SERVICE is a frame):
 `
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return out.call(ctx, c.Request, rest[0], rest[1:])
 	case "services":
 		return out.services(c.Services(ctx))
+	case "titanic":
+		return runTitanic(ctx, c, rest, out)
 	default: // "service"
 		ok, err := c.ServiceExists(ctx, rest[0])
 		return out.service(rest[0], ok, err)
@@ -144,7 +147,7 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 		return bad("service needs exactly one NAME")
 	case cmd == "services" && len(rest) != 0:
 		return bad("services takes no arguments")
-	case cmd != "call" && cmd != "service" && cmd != "services":
+	case cmd != "call" && cmd != "service" && cmd != "services" && cmd != "titanic":
 		return bad(fmt.Sprintf("unknown command %q", cmd))
 	}
 	return cfg, cmd, rest, exitOK
