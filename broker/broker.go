@@ -104,13 +104,36 @@ func (b *Broker) waker(ctx context.Context, stop <-chan struct{}) {
 
 // Snapshot asks the loop for a copy of its state and counters: every
 // service, so its cost grows with their number (see Health for a cheap
-// probe). The loop only copies; sorting by name happens in the caller's
-// goroutine. Called before Run has started, it waits for it (bounded by ctx);
-// after Run has returned it fails with ErrNotRunning.
+// probe), but the loop never pays for all of them at once: it copies the
+// counters, then the services a chunk at a time, serving messages in
+// between, and sorting happens in the caller's goroutine. Each service's
+// entry is consistent; the services are copied over a few milliseconds,
+// not at the instant Taken. Called before Run has started, it waits for it
+// (bounded by ctx); after Run has returned it fails with ErrNotRunning.
 func (b *Broker) Snapshot(ctx context.Context) (Snapshot, error) {
 	var s Snapshot
-	if err := b.ask(ctx, func(c *core, now time.Time) { s = c.snapshot(now) }); err != nil {
+	var gen uint64
+	next, done, restarts := 0, false, 0
+	if err := b.ask(ctx, func(c *core, now time.Time) {
+		s, gen = c.snapshotHead(now), c.list.gen
+		s.Services = make([]ServiceSnapshot, 0, len(c.services))
+		s.Services, next, done = c.copyServices(s.Services, 0, snapshotChunk)
+	}); err != nil {
 		return Snapshot{}, err
+	}
+	for !done {
+		if err := b.ask(ctx, func(c *core, _ time.Time) {
+			chunk := snapshotChunk
+			if c.list.gen != gen { // services moved slots: start over
+				gen, next, s.Services = c.list.gen, 0, s.Services[:0]
+				if restarts++; restarts > 2 {
+					chunk = len(c.list.slots) // churning: finish in one turn
+				}
+			}
+			s.Services, next, done = c.copyServices(s.Services, next, chunk)
+		}); err != nil {
+			return Snapshot{}, err
+		}
 	}
 	s.sortServices()
 	return s, nil

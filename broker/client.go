@@ -50,8 +50,7 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		return
 	}
 	if s == nil {
-		s = &service{name: m.Service}
-		c.services[m.Service] = s
+		s = c.service(m.Service)
 	}
 	cost := queueCost(size, len(m.Body))
 	var w *worker

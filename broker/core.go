@@ -17,6 +17,8 @@ type core struct {
 	log *zap.Logger
 
 	services  map[string]*service
+	list      serviceList // the same services in slots, for snapshots taken in chunks
+	held      int         // requests held by workers, expired ones included
 	workers   map[string]*worker
 	requests  map[requestKey]*request // queued or in flight, by service and UUID
 	cache     *replyCache

@@ -62,6 +62,8 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 		w.inflight = make(map[clientAddr]*request, w.capacity)
 	}
 	w.inflight[r.addr] = r
+	c.held++
+	w.setBusy(true)
 	w.tier.free.remove(w)
 	if w.free() {
 		w.tier.free.pushBack(w)
@@ -82,6 +84,8 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 // release takes r off w, which may take new work again.
 func (c *core) release(w *worker, r *request) {
 	delete(w.inflight, r.addr)
+	c.held--
+	w.setBusy(len(w.inflight) > 0)
 	r.worker = nil
 	if w.free() && !w.inFree {
 		w.tier.free.pushBack(w)
@@ -209,5 +213,5 @@ func (c *core) serviceIdleDue(now time.Time, s *service) {
 		c.timers.push(timer{at: due, kind: timerServiceIdle, s: s})
 		return
 	}
-	delete(c.services, s.name)
+	c.forgetService(s)
 }

@@ -17,13 +17,17 @@ import (
 // byte of each message picks the sending peer.
 func FuzzBroker(f *testing.F) {
 	id := uuid.MustParse("0123456789abcdef0123456789abcdef")
+	// With the broker's address prefix zeroed (below), the first request
+	// goes to a worker with this address, so replies can match.
+	first := append(make([]byte, addrLen-1), 1)
 	seeds := []mdp.Message{
 		{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: "echo", Tier: 1, Capacity: 2},
 		{Version: mdp.V01, Kind: mdp.WorkerReady, Service: "echo"},
 		{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "echo", UUID: id, Timeout: time.Second, Body: [][]byte{[]byte("x")}},
 		{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "echo", Body: [][]byte{[]byte("x")}},
+		{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: first, UUID: id},
+		{Version: mdp.V01, Kind: mdp.WorkerFinal, Address: first, Body: [][]byte{[]byte("y")}},
 		{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: []byte("a"), UUID: id},
-		{Version: mdp.V01, Kind: mdp.WorkerFinal, Address: []byte("a"), Body: [][]byte{[]byte("y")}},
 		{Version: mdp.V02, Kind: mdp.WorkerDisconnect},
 		{Version: mdp.V02, Kind: mdp.ClientRequest, Service: mdp.MMIServices},
 	}
@@ -45,6 +49,7 @@ func FuzzBroker(f *testing.F) {
 		cfg = cfg.withDefaults()
 		now := time.Unix(1e9, 0)
 		c := newCore(cfg, now)
+		c.uuidPrefix = [8]byte{}
 		peers := [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")}
 		for _, msg := range bytes.Split(data, []byte{0xfe}) {
 			if len(msg) == 0 {
@@ -90,9 +95,17 @@ func checkBooks(t *testing.T, c *core) {
 			t.Fatalf("service %q has %d workers, its tiers %d", s.name, s.workers, workers)
 		}
 	}
+	busy, draining, held := map[*service]int{}, map[*service]int{}, 0
 	for _, w := range c.workers {
 		if w.gone || c.services[w.service.name] != w.service {
 			t.Fatalf("registered worker in a bad state")
+		}
+		held += len(w.inflight)
+		switch {
+		case w.draining:
+			draining[w.service]++
+		case len(w.inflight) > 0:
+			busy[w.service]++
 		}
 		if len(w.inflight) > w.capacity {
 			t.Fatalf("worker holds %d > capacity %d", len(w.inflight), w.capacity)
@@ -111,6 +124,25 @@ func checkBooks(t *testing.T, c *core) {
 	}
 	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != len(c.requests) {
 		t.Fatalf("queued %d/%d bytes %d/%d deadlines %d", queued, c.queued, bytes, c.queuedBytes, len(c.deadlines))
+	}
+	if held != c.held {
+		t.Fatalf("workers hold %d requests, counted %d", held, c.held)
+	}
+	listed := 0
+	for i, s := range c.list.slots {
+		if s == nil {
+			continue
+		}
+		listed++
+		if s.listIndex != i || c.services[s.name] != s {
+			t.Fatalf("service %q in slot %d, index %d", s.name, i, s.listIndex)
+		}
+		if s.busy != busy[s] || s.draining != draining[s] {
+			t.Fatalf("service %q: busy %d/%d draining %d/%d", s.name, s.busy, busy[s], s.draining, draining[s])
+		}
+	}
+	if listed != len(c.services) {
+		t.Fatalf("%d services listed, %d known", listed, len(c.services))
 	}
 	if unserved != c.unservedQueued || unservedBytes != c.unservedBytes {
 		t.Fatalf("unserved %d/%d bytes %d/%d", unserved, c.unservedQueued, unservedBytes, c.unservedBytes)

@@ -15,7 +15,9 @@ type service struct {
 	emptySince  time.Time // when it last had no workers and no requests
 	idleTimer   bool      // a timerServiceIdle for it is pending
 	stats       outcomeCounts
-	snapIndex   int // its position in the snapshot being taken
+	busy        int // workers holding a request, not draining
+	draining    int // workers that sent XDRAIN
+	listIndex   int // its slot in core.serviceList
 }
 
 // tier holds the workers of one priority level; free lists those with

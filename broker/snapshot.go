@@ -70,37 +70,47 @@ type Snapshot struct {
 	Draining bool
 }
 
-// snapshot copies the state in the loop: one pass over the services and
-// one over the workers, no sorting and no map (Snapshot sorts by name
-// after the loop has moved on), so that a large broker stalls its loop as
-// little as a copy can.
+// snapshotChunk is how many services one turn of the loop copies for a
+// snapshot: the loop serves messages between chunks.
+const snapshotChunk = 512
+
+// snapshot copies the whole state at once (tests and benchmarks; Broker.
+// Snapshot copies it in chunks).
 func (c *core) snapshot(now time.Time) Snapshot {
-	snap := Snapshot{Taken: now, Queued: c.queued, Counters: c.counters, Latency: c.latency.snapshot(), Draining: c.draining}
-	snap.Services = make([]ServiceSnapshot, 0, len(c.services))
-	for _, s := range c.services {
-		s.snapIndex = len(snap.Services)
-		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers, Outcomes: s.stats}
+	snap := c.snapshotHead(now)
+	snap.Services, _, _ = c.copyServices(snap.Services, 0, len(c.list.slots))
+	return snap
+}
+
+// snapshotHead copies everything but the services: counters kept as the
+// loop goes, so O(1).
+func (c *core) snapshotHead(now time.Time) Snapshot {
+	return Snapshot{Taken: now, Queued: c.queued, InFlight: c.held, Counters: c.counters,
+		Latency: c.latency.snapshot(), Draining: c.draining}
+}
+
+// copyServices appends to dst the services of up to n slots from slot
+// from on, and says where to go on and whether that was the last slot.
+// Each service's numbers are kept as the loop goes, so a service costs a
+// copy and nothing else.
+func (c *core) copyServices(dst []ServiceSnapshot, from, n int) ([]ServiceSnapshot, int, bool) {
+	slots := c.list.slots
+	end := min(len(slots), from+n)
+	for _, s := range slots[min(from, end):end] {
+		if s == nil {
+			continue
+		}
+		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
+			Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats}
 		if len(s.tiers) > 0 {
 			ss.Tiers = make([]TierSnapshot, len(s.tiers))
 			for i, t := range s.tiers {
 				ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n}
 			}
 		}
-		snap.Services = append(snap.Services, ss)
+		dst = append(dst, ss)
 	}
-	for _, w := range c.workers {
-		ss := &snap.Services[w.service.snapIndex]
-		switch {
-		case w.draining:
-			ss.Draining++
-		case len(w.inflight) > 0:
-			ss.Busy++
-		default:
-			ss.Idle++
-		}
-		snap.InFlight += len(w.inflight)
-	}
-	return snap
+	return dst, end, end >= len(slots)
 }
 
 // sortServices puts the snapshot's services in name order, outside the

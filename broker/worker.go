@@ -31,6 +31,21 @@ type worker struct {
 
 	prev, next *worker // the tier's free list
 	inFree     bool
+	busy       bool // counted in service.busy
+}
+
+// setBusy keeps service.busy, the workers holding requests and not
+// draining, up to date; call it when either may have changed.
+func (w *worker) setBusy(busy bool) {
+	busy = busy && !w.draining && !w.gone
+	if busy != w.busy {
+		w.busy = busy
+		if busy {
+			w.service.busy++
+		} else {
+			w.service.busy--
+		}
+	}
 }
 
 // free reports whether the worker can take another request.

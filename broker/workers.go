@@ -38,7 +38,11 @@ func (c *core) handleWorker(now time.Time, id []byte, m *mdp.Message) {
 	case mdp.WorkerDisconnect:
 		c.removeWorker(now, w, "disconnected")
 	case mdp.WorkerDrain:
-		w.draining = true
+		if !w.draining {
+			w.setBusy(false)
+			w.draining = true
+			w.service.draining++
+		}
 		w.tier.free.remove(w)
 	case mdp.WorkerPartial, mdp.WorkerFinal, mdp.WorkerError:
 		c.workerReply(now, w, m)
@@ -69,11 +73,7 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 		}
 	}
 	w.expiry = w.interval * time.Duration(c.cfg.HeartbeatLiveness)
-	s := c.services[m.Service]
-	if s == nil {
-		s = &service{name: m.Service}
-		c.services[m.Service] = s
-	}
+	s := c.service(m.Service)
 	s.emptySince = time.Time{}
 	w.service, w.tier = s, s.tier(level)
 	s.workers++
@@ -102,6 +102,11 @@ func (c *core) removeWorker(now time.Time, w *worker, why string) {
 	if w.gone {
 		return
 	}
+	w.setBusy(false)
+	if w.draining {
+		w.service.draining--
+	}
+	c.held -= len(w.inflight)
 	w.gone = true
 	delete(c.workers, w.id)
 	s := w.service
