@@ -18,6 +18,7 @@ type core struct {
 
 	services  map[string]*service
 	list      serviceList // the same services in slots, for snapshots taken in chunks
+	names     nameIndex   // and in name order, for mmi.services
 	held      int         // requests held by workers, expired ones included
 	workers   map[string]*worker
 	requests  map[requestKey]*request // queued or in flight, by service and UUID

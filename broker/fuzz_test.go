@@ -144,6 +144,27 @@ func checkBooks(t *testing.T, c *core) {
 	if listed != len(c.services) {
 		t.Fatalf("%d services listed, %d known", listed, len(c.services))
 	}
+	indexed, dead := 0, 0
+	for i, s := range c.names.sorted {
+		if i > 0 && c.names.sorted[i-1].name >= s.name {
+			t.Fatalf("name index out of order at %d", i)
+		}
+		if s.forgotten {
+			dead++
+		} else if c.services[s.name] == s {
+			indexed++
+		}
+	}
+	for _, s := range c.names.added {
+		if s.forgotten {
+			dead++
+		} else if c.services[s.name] == s {
+			indexed++
+		}
+	}
+	if indexed != len(c.services) || dead != c.names.dead {
+		t.Fatalf("name index: %d of %d services, %d/%d forgotten", indexed, len(c.services), dead, c.names.dead)
+	}
 	if unserved != c.unservedQueued || unservedBytes != c.unservedBytes {
 		t.Fatalf("unserved %d/%d bytes %d/%d", unserved, c.unservedQueued, unservedBytes, c.unservedBytes)
 	}

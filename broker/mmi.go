@@ -2,7 +2,6 @@ package broker
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
 
 	"github.com/majordomo-go/majordomo/internal/zsock"
@@ -85,25 +84,13 @@ type MMIBrokerInfo struct {
 const MMIServicesPage = 1000
 
 // servicesJSON lists, by name, the first MMIServicesPage services whose
-// names sort after after. It scans the services once, keeping the page in
-// a bounded heap: O(services × log page), and the reply is bounded.
+// names sort after after: O(log services + page), from the name index.
 func (c *core) servicesJSON(after string) []byte {
-	page := make(nameHeap, 0, min(len(c.services), MMIServicesPage))
-	for name, s := range c.services {
-		if name <= after {
-			continue
-		}
-		if len(page) < MMIServicesPage {
-			page.push(s)
-		} else if name < page[0].name {
-			page.replaceTop(s)
-		}
-	}
+	page := c.names.page(after, MMIServicesPage)
 	list := make([]MMIService, len(page))
 	for i, s := range page {
 		list[i] = MMIService{Name: s.name, Workers: s.workers, Queued: s.queue.len()}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	b, _ := json.Marshal(list)
 	return b
 }
@@ -134,39 +121,4 @@ func (c *core) brokerJSON() []byte {
 		MMIServicesPage:      MMIServicesPage,
 	})
 	return b
-}
-
-// nameHeap is a max-heap of services by name: the page being built, its
-// last name on top.
-type nameHeap []*service
-
-func (h *nameHeap) push(s *service) {
-	*h = append(*h, s)
-	a := *h
-	for i := len(a) - 1; i > 0; {
-		p := (i - 1) / 2
-		if a[p].name >= a[i].name {
-			break
-		}
-		a[i], a[p] = a[p], a[i]
-		i = p
-	}
-}
-
-func (h nameHeap) replaceTop(s *service) {
-	h[0] = s
-	for i := 0; ; {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(h) && h[l].name > h[m].name {
-			m = l
-		}
-		if r < len(h) && h[r].name > h[m].name {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
 }

@@ -15,9 +15,10 @@ type service struct {
 	emptySince  time.Time // when it last had no workers and no requests
 	idleTimer   bool      // a timerServiceIdle for it is pending
 	stats       outcomeCounts
-	busy        int // workers holding a request, not draining
-	draining    int // workers that sent XDRAIN
-	listIndex   int // its slot in core.serviceList
+	busy        int  // workers holding a request, not draining
+	draining    int  // workers that sent XDRAIN
+	listIndex   int  // its slot in core.list
+	forgotten   bool // dropped from core.services
 }
 
 // tier holds the workers of one priority level; free lists those with

@@ -47,11 +47,14 @@ func (c *core) service(name string) *service {
 	s := &service{name: name}
 	c.services[name] = s
 	c.list.add(s)
+	c.names.add(s, len(c.services))
 	return s
 }
 
 // forgetService drops an idle service.
 func (c *core) forgetService(s *service) {
 	delete(c.services, s.name)
+	s.forgotten = true
 	c.list.remove(s)
+	c.names.forget()
 }

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"math/rand"
 	"sort"
 	"testing"
@@ -96,5 +97,41 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if _, err := New(Config{Endpoints: []string{"bogus://nowhere"}}); err == nil {
 		t.Fatal("New bound a bogus endpoint")
+	}
+}
+
+// The name index pages through the known services in order, whatever was
+// added and forgotten, and sheds the forgotten ones.
+func TestNameIndex(t *testing.T) {
+	c := newCore(DefaultConfig().withDefaults(), time.Unix(0, 0))
+	for i := 2999; i >= 0; i-- {
+		c.service(fmt.Sprintf("s%04d", i))
+	}
+	for i := 0; i < 3000; i++ {
+		if i%3 != 0 {
+			c.forgetService(c.services[fmt.Sprintf("s%04d", i)])
+		}
+	}
+	if n := len(c.names.sorted) + len(c.names.added); n > 2000 {
+		t.Fatalf("index holds %d services for 1000 known", n)
+	}
+	var got []string
+	for after := ""; ; {
+		page := c.names.page(after, 7)
+		if len(page) == 0 {
+			break
+		}
+		for _, s := range page {
+			got = append(got, s.name)
+		}
+		after = page[len(page)-1].name
+	}
+	if len(got) != 1000 {
+		t.Fatalf("paged through %d services, want 1000", len(got))
+	}
+	for i, name := range got {
+		if want := fmt.Sprintf("s%04d", 3*i); name != want {
+			t.Fatalf("entry %d is %s, want %s", i, name, want)
+		}
 	}
 }
