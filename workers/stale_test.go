@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,11 +89,37 @@ func startChildWorker(t *testing.T, ep string) *childWorker {
 	return c
 }
 
+// signal sends sig to the child; after SIGSTOP it waits until every thread
+// of the child has stopped (kill returns before they do).
 func (c *childWorker) signal(t *testing.T, sig syscall.Signal) {
 	t.Helper()
 	if err := c.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
+	if sig == syscall.SIGSTOP {
+		waitFor(t, "the worker process stopped", func() bool { return allThreadsStopped(t, c.cmd.Process.Pid) })
+	}
+}
+
+// allThreadsStopped reads the state of each thread of pid from /proc.
+func allThreadsStopped(t *testing.T, pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("threads of %d: %v", pid, err)
+	}
+	for _, path := range tasks {
+		stat, err := os.ReadFile(path)
+		if err != nil {
+			return false // a thread that ended meanwhile: look again
+		}
+		// pid (comm) state ...: comm may hold spaces, the state follows
+		// the last ')'.
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 || i+2 >= len(stat) || (stat[i+2] != 'T' && stat[i+2] != 't') {
+			return false
+		}
+	}
+	return true
 }
 
 // stop closes the child's stdin and returns everything it printed.
