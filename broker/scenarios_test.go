@@ -165,7 +165,9 @@ func runScenario(t *testing.T, sc scenario) {
 
 func checkScenarioExpect(t *testing.T, step int, p *scenarioPeer, m mdp.Message, e *scenarioExpect) {
 	t.Helper()
-	bad := func(what string, got, want any) { t.Fatalf("step %d: %s = %v, want %v (message %+v)", step, what, got, want, m) }
+	bad := func(what string, got, want any) {
+		t.Fatalf("step %d: %s = %v, want %v (message %+v)", step, what, got, want, m)
+	}
 	if m.Kind.String() != e.Kind {
 		bad("kind", m.Kind, e.Kind)
 	}
