@@ -32,7 +32,9 @@ func openBolt(path string, create bool) (*bolt.DB, error) {
 	if err := checkBolt(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	// A large initial mmap: a write that must grow the map waits for every
+	// read transaction, and a snapshot being streamed is one.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second, InitialMmapSize: 256 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
@@ -64,6 +66,11 @@ func checkBolt(path string) (err error) {
 	}
 	defer db.Close()
 	return db.View(func(tx *bolt.Tx) error {
+		// Pages past the end of the file would fault when read: a file cut
+		// short is refused before the check walks them.
+		if tx.Size() > st.Size() {
+			return fmt.Errorf("%w: %s: truncated: %d bytes, its pages need %d", ErrCorrupt, path, st.Size(), tx.Size())
+		}
 		var errs []error
 		for e := range tx.Check() {
 			if len(errs) < 5 {
