@@ -76,11 +76,16 @@ type Config struct {
 // a worker, so that it can neither overflow nor switch expiry off.
 const MaxExpiry = 24 * time.Hour
 
+// MaxFrames is the most frames of one message the broker takes, as its
+// ROUTER delivers it: the sender's identity frame counts. A longer message
+// is cut short on receipt and dropped (an extension request gets 413).
+const MaxFrames = zsock.MaxFrames
+
 // MaxBodyFrames is the most body frames a request may have: what still
-// fits in zsock.MaxFrames once the broker has added the frames of a worker
-// REQUEST (identity, header, command, address, empty frame, meta). A
-// request with more gets 413.
-const MaxBodyFrames = zsock.MaxFrames - 6
+// fits in MaxFrames once the broker has added the frames of a worker
+// REQUEST (identity, delimiter or header, command, address, empty frame,
+// meta: at most six). A request with more gets 413.
+const MaxBodyFrames = MaxFrames - 6
 
 // DefaultConfig is the configuration mdbroker runs with when told nothing.
 func DefaultConfig() Config {

@@ -9,20 +9,33 @@
 //
 // What it guarantees:
 //   - One goroutine (Run's) owns the socket and every piece of state; other
-//     goroutines ask it for a Snapshot through a channel and a wake-up.
-//   - Workers, idle or busy, are heartbeated and expired after
-//     HeartbeatInterval × HeartbeatLiveness of silence (an extension worker's
-//     own declared interval replaces HeartbeatInterval for it).
+//     goroutines ask it for a Snapshot through a channel and a wake-up, and
+//     it copies services a chunk per turn, never all of them at once.
+//   - Workers, idle or busy, are heartbeated and expired (and sent
+//     DISCONNECT) after HeartbeatInterval × HeartbeatLiveness of silence (an
+//     extension worker's own declared interval, clamped to
+//     WorkerHeartbeatMin..Max, replaces HeartbeatInterval for it); a worker
+//     the socket cannot send to is removed at once.
 //   - A request held by a worker that dies, leaves or is expired goes back to
 //     the head of its queue and is delivered again, at most MaxAttempts times;
 //     then the client gets 502.
-//   - Every request has a deadline; every queue is bounded in count and
-//     bytes; a reply from a worker that does not hold the request is dropped.
+//   - Workers see an opaque 16-byte address per request, never a client's
+//     ROUTER identity; a reply must name a request that worker holds, by
+//     address and UUID, or the worker is disconnected.
+//   - Every request has a deadline, queued or held by a worker (504 either
+//     way). Every message is bounded as a whole on receipt (MaxMessageSize,
+//     zsock.MaxFrames), and a request the broker accepts fits in a REQUEST
+//     to a worker (413 otherwise). Queues are bounded in bytes (counts are an
+//     optional cap); requests for services with no worker have bounds of
+//     their own, in all and per client; a request a free worker can take at
+//     once is never refused by a queue bound.
 //   - Extension clients never wait in silence: they get an error reply
-//     (404, 413, 502, 503, 504 or the worker's own) where plain MDP has none;
-//     a retry with the same request UUID is never queued twice, and a retry
-//     of one answered recently is answered from a bounded reply cache.
-//   - mmi.service, mmi.services and mmi.broker are answered by the broker.
+//     (404, 413, 500, 502, 503, 504 or the worker's own) where plain MDP has
+//     none; a retry with the same service and request UUID is never queued
+//     twice, even while draining, and a retry of one answered recently is
+//     answered from a bounded reply cache.
+//   - mmi.service, mmi.services (in pages of MMIServicesPage) and mmi.broker
+//     are answered by the broker.
 //
 // Decisions live in a socket-free core (core.go and its neighbours): handle
 // and tick change state and queue outgoing messages, which the loop sends.
