@@ -192,7 +192,7 @@ func (d *dispatcher) settle(j *job) {
 func (d *dispatcher) retry(j *job, now time.Time) {
 	d.stats.retries.Add(1)
 	j.state = jobBackoff
-	wait := d.cfg.BackoffMin << min(j.attempts, 20)
+	wait := d.cfg.BackoffMin << min(max(j.attempts-1, 0), 20)
 	wait = min(wait, d.cfg.BackoffMax)
 	wait += rand.N(wait/4 + 1)
 	d.timers.schedule(j, now.Add(wait))
