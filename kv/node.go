@@ -163,6 +163,7 @@ func (n *Node) stop() error {
 func (n *Node) closeStores() error {
 	var errs []error
 	if n.trans != nil {
+		n.trans.CloseStreams() // the pooled connections: the peers' handlers of them end
 		errs = append(errs, n.trans.Close())
 	}
 	if n.logs != nil {

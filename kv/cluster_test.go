@@ -1,0 +1,130 @@
+package kv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/broker/brokertest"
+	"github.com/majordomo-go/majordomo/clients"
+)
+
+// cluster is a store of in-process nodes behind one in-process broker.
+type cluster struct {
+	t      *testing.T
+	broker *brokertest.Broker
+	cfgs   []Config
+	nodes  []*Node
+	client *clients.Client
+	kv     *Client
+}
+
+// freeAddr returns a loopback host:port that was free a moment ago.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// testConfig is a node config with timings for a loaded 2-core machine:
+// tens of milliseconds, so that failover is quick and still rare by accident.
+func testConfig(t testing.TB, id, dir, raftAddr, brokerEP string, peers []Peer) Config {
+	cfg := DefaultConfig()
+	cfg.Store, cfg.ID, cfg.DataDir, cfg.RaftAddr = "kv", id, dir, raftAddr
+	cfg.Brokers, cfg.Peers = []string{brokerEP}, peers
+	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
+	cfg.CommitTimeout = 5 * time.Millisecond
+	cfg.WorkerHeartbeat = 50 * time.Millisecond
+	cfg.DrainTimeout = time.Second
+	cfg.Logger = zaptest.NewLogger(t).Named(id)
+	return cfg
+}
+
+func startCluster(t *testing.T, size int) *cluster {
+	t.Helper()
+	b := brokertest.Start(t, func(c *broker.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
+	c := &cluster{t: t, broker: b}
+	var peers []Peer
+	for i := range size {
+		peers = append(peers, Peer{ID: fmt.Sprintf("n%d", i+1), Addr: freeAddr(t)})
+	}
+	for i, p := range peers {
+		c.cfgs = append(c.cfgs, testConfig(t, p.ID, filepath.Join(t.TempDir(), p.ID), p.Addr, b.Endpoint, peers))
+		c.nodes = append(c.nodes, nil)
+		c.start(i)
+	}
+	cl, err := clients.New([]string{b.Endpoint}, clients.WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	c.client, c.kv = cl, NewClient(cl, "kv")
+	c.waitReady()
+	return c
+}
+
+func (c *cluster) start(i int) {
+	c.t.Helper()
+	n, err := Start(c.cfgs[i])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.nodes[i] = n
+	c.t.Cleanup(func() { c.stop(i) })
+}
+
+func (c *cluster) stop(i int) {
+	if n := c.nodes[i]; n != nil {
+		c.nodes[i] = nil
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := n.Close(ctx); err != nil {
+			c.t.Errorf("close %s: %v", n.ID(), err)
+		}
+	}
+}
+
+// waitReady waits for one write worker and every node's read worker.
+func (c *cluster) waitReady() {
+	c.t.Helper()
+	live := 0
+	for _, n := range c.nodes {
+		if n != nil {
+			live++
+		}
+	}
+	brokertest.WaitFor(c.t, "a leader's write worker and every read worker", func() bool {
+		return c.broker.Workers("kv.write") == 1 && c.broker.Workers("kv.read") == live
+	})
+}
+
+func (c *cluster) leader() int {
+	c.t.Helper()
+	idx := -1
+	brokertest.WaitFor(c.t, "a leader", func() bool {
+		for i, n := range c.nodes {
+			if n != nil && n.IsLeader() {
+				idx = i
+				return true
+			}
+		}
+		return false
+	})
+	return idx
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
