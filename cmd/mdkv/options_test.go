@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var required = []string{"--store", "kv", "--id", "a", "--data", "/tmp/x", "--raft", "127.0.0.1:7000",
+	"--broker", "tcp://127.0.0.1:5555", "--peers", "a=127.0.0.1:7000,b=127.0.0.1:7001"}
+
+func TestOptionsPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mdkv.conf")
+	os.WriteFile(file, []byte("election-timeout = 3s\nheartbeat-timeout = 2s # comment\ncommit-timeout = 7ms\n"), 0o600)
+	env := map[string]string{"MDKV_ELECTION_TIMEOUT": "4s", "MDKV_CONFIG": file, "MDKV_BOGUS": "1"}
+	o, unknown, err := parseOptions(append(required, "--election-timeout", "5s"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cfg
+	if c.ElectionTimeout != 5*time.Second || c.HeartbeatTimeout != 2*time.Second || c.CommitTimeout != 7*time.Millisecond {
+		t.Fatalf("flags > env > file broken: %+v", c)
+	}
+	if len(unknown) != 1 || unknown[0] != "MDKV_BOGUS" {
+		t.Fatalf("unknown env %v", unknown)
+	}
+	if len(c.Peers) != 2 || c.Peers[1].ID != "b" || c.Peers[1].Addr != "127.0.0.1:7001" || c.Brokers[0] != "tcp://127.0.0.1:5555" {
+		t.Fatalf("peers/brokers: %+v %v", c.Peers, c.Brokers)
+	}
+}
+
+func TestOptionsRefused(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no store":           {"--id", "a", "--data", "d", "--raft", "127.0.0.1:1", "--broker", "tcp://127.0.0.1:2"},
+		"bad peers":          append(append([]string{}, required...), "--peers", "a"),
+		"peers without me":   append(append([]string{}, required...), "--peers", "b=127.0.0.1:1"),
+		"bad duration":       append(append([]string{}, required...), "--election-timeout", "soon"),
+		"broker without tcp": append(append([]string{}, required...), "--broker", "127.0.0.1:5555"),
+		"stray argument":     append(append([]string{}, required...), "extra"),
+	} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), args, nil, &stderr); code != 2 || !strings.Contains(stderr.String(), "mdkv:") {
+			t.Errorf("%s: exit %d, stderr %q", name, code, stderr.String())
+		}
+	}
+}
+
+func TestCorruptDataDirExits1(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "fsm.db"), bytes.Repeat([]byte{0x5a}, 32<<10), 0o600)
+	args := []string{"--store", "kv", "--id", "a", "--data", dir, "--raft", "127.0.0.1:0", "--broker", "tcp://127.0.0.1:5555"}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), args, nil, &stderr); code != 1 || !strings.Contains(stderr.String(), "corrupt") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
