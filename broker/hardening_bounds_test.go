@@ -19,7 +19,7 @@ import (
 // more body frames than a worker REQUEST can carry gets 413 at the edge and
 // no worker is dropped; one at the limit reaches a worker and is answered.
 func TestRequestAtTheFrameLimit(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	var ws []*peer
 	for i := 0; i < 3; i++ {
 		ws = append(ws, tb.readyWorker(t, readyExt("s", 1, 1)))
@@ -53,7 +53,7 @@ func TestRequestAtTheFrameLimit(t *testing.T) {
 // cut short on receipt: an extension client gets 413 (a plain one is
 // counted), and the next request is served.
 func TestMessageOverTheTotalBound(t *testing.T) {
-	tb := startBroker(t, func(cfg *Config) { cfg.MaxMessageSize = 64 << 10 })
+	tb := startBroker(t, func(cfg *Config) { cfg.MaxMessageSize, cfg.HeartbeatLiveness = 64<<10, patientLiveness })
 	w := tb.readyWorker(t, ready(mdp.V02, "s"))
 	c := dial(t, tb.ep, zmq.DEALER)
 	frame := strings.Repeat("x", 16<<10) // each frame is under the bound, 8 of them are not
@@ -80,6 +80,7 @@ func TestMessageOverTheTotalBound(t *testing.T) {
 // a bound meant for queued work.
 func TestUnservedRequestsAreBoundedApart(t *testing.T) {
 	tb := startBroker(t, func(cfg *Config) {
+		cfg.HeartbeatLiveness = patientLiveness
 		cfg.UnservedPerClient = 3
 		cfg.GlobalQueueBytes = 2 * queueCost(1, 1) // two small requests may wait, all services together
 	})
@@ -162,7 +163,7 @@ func TestDeclaredHeartbeatIsClamped(t *testing.T) {
 // Issue 9, item 13: an unknown command or a malformed header from a
 // registered worker gets DISCONNECT (7/MDP), and the worker is forgotten.
 func TestRegisteredWorkerSendingGarbageIsDisconnected(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	for i, garbage := range [][][]byte{
 		{[]byte(mdp.HeaderWorker02), {0x09}}, // unknown command
 		{[]byte("MDPW03"), {0x05}},           // unknown header
@@ -181,7 +182,7 @@ func TestRegisteredWorkerSendingGarbageIsDisconnected(t *testing.T) {
 // Issue 9, item 13: the service names "\xff" (one byte) and `\xff` (four
 // characters of text) get distinct /metrics series.
 func TestMetricsKeepByteAndTextNamesApart(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	tb.readyWorker(t, ready(mdp.V02, "\xff"))
 	tb.readyWorker(t, ready(mdp.V02, `\xff`))
 	srv := httptest.NewServer(AdminHandler(tb.Broker))

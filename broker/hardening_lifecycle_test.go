@@ -39,7 +39,7 @@ func TestFailedSendRemovesTheWorkerAtOnce(t *testing.T) {
 // holds is absorbed as a duplicate, not refused with 503, and the reply
 // reaches the retrying client.
 func TestRetryDuringDrainIsNotRefused(t *testing.T) {
-	tb := startBroker(t, func(cfg *Config) { cfg.DrainTimeout = waitLong })
+	tb := startBroker(t, func(cfg *Config) { cfg.DrainTimeout, cfg.HeartbeatLiveness = waitLong, patientLiveness })
 	w := tb.readyWorker(t, readyExt("slow", 1, 1))
 	c := dial(t, tb.ep, zmq.DEALER)
 	id := uuid.New()

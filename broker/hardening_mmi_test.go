@@ -100,7 +100,7 @@ func BenchmarkLoopWithManyServices(b *testing.B) {
 // counted by state.
 func TestSnapshotInChunks(t *testing.T) {
 	const n = 3*snapshotChunk + 7
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	c := dial(t, tb.ep, zmq.DEALER)
 	for i := 0; i < n; i++ {
 		c.send(plainRequest(mdp.V02, fmt.Sprintf("svc-%05d", i), "x"))

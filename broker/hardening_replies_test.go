@@ -13,7 +13,7 @@ import (
 // Issue 9, item 1: a worker sees an opaque address of addrLen bytes, never
 // the client's ROUTER identity, and a new one for every request.
 func TestWorkersSeeAnOpaqueAddress(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	w := tb.readyWorker(t, ready(mdp.V01, "echo"))
 	identity := []byte("client-identity-0123456789")
 	s, err := zmq.NewSocket(zmq.DEALER)
@@ -52,7 +52,7 @@ func TestWorkersSeeAnOpaqueAddress(t *testing.T) {
 // address is not delivered; the worker is disconnected and the genuine
 // reply (from the worker the request goes to next) reaches its client.
 func TestReplyMustNameAHeldRequest(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	forger := tb.readyWorker(t, readyExt("s", 1, 2))
 	a, b := dial(t, tb.ep, zmq.DEALER), dial(t, tb.ep, zmq.DEALER)
 	idA, idB := uuid.New(), uuid.New()
@@ -94,7 +94,7 @@ func TestReplyMustNameAHeldRequest(t *testing.T) {
 // service and UUID. The same UUID for another service is another request:
 // it neither takes the first one's reply nor gets it from the cache.
 func TestSameUUIDForAnotherServiceIsAnotherRequest(t *testing.T) {
-	tb := startBroker(t, nil)
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
 	wa := tb.readyWorker(t, readyExt("a", 1, 1))
 	wb := tb.readyWorker(t, readyExt("b", 1, 1))
 	ca, cb := dial(t, tb.ep, zmq.DEALER), dial(t, tb.ep, zmq.DEALER)
@@ -130,7 +130,7 @@ func TestSameUUIDForAnotherServiceIsAnotherRequest(t *testing.T) {
 // A worker that still holds an expired request after its own expiry time
 // is disconnected.
 func TestHeldRequestsExpire(t *testing.T) {
-	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = 10 })
+	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = 50 })
 	w := tb.readyWorker(t, readyExt("slow", 1, 1))
 	c := dial(t, tb.ep, zmq.DEALER)
 	id := uuid.New()
@@ -149,7 +149,7 @@ func TestHeldRequestsExpire(t *testing.T) {
 	}
 
 	// A stuck worker: heartbeats, never answers. After the deadline and
-	// its expiry time (20ms × 10) it gets DISCONNECT.
+	// its expiry time (20ms × 50) it gets DISCONNECT.
 	stuck := tb.readyWorker(t, readyExt("stuck", 1, 1))
 	id = uuid.New()
 	c.send(requestExt(id, "stuck", 50*time.Millisecond, 0, "x"))
@@ -168,6 +168,11 @@ func TestHeldRequestsExpire(t *testing.T) {
 		t.Fatalf("counters %+v", s.Counters)
 	}
 }
+
+// patientLiveness makes the expiry time of a raw test worker, which does
+// not heartbeat, 20ms × 250 = 5s: far beyond what these tests take, so that
+// on a loaded machine no worker is expired in the middle of a test.
+const patientLiveness = 250
 
 // poll returns the next message if one comes within d.
 func (p *peer) poll(d time.Duration) (mdp.Message, bool) {

@@ -98,6 +98,7 @@ func runScenario(t *testing.T, sc scenario) {
 		t.Fatal("a scenario needs a note, a rule and steps")
 	}
 	tb := startBroker(t, func(cfg *Config) {
+		cfg.HeartbeatLiveness = patientLiveness // raw peers do not heartbeat
 		for k, v := range sc.Config {
 			set, ok := scenarioConfig[k]
 			if !ok {
