@@ -46,8 +46,10 @@ type conn struct {
 	draining bool
 	bye      bool // DISCONNECT sent (or queued) on this socket
 	backoff  backoff
-	sendq    []outgoing // messages waiting for room, oldest first
-	pollOut  bool       // the poller watches the socket for POLLOUT
+	sendq    []outgoing    // messages waiting for room, oldest first
+	batch    []mdp.Message // recvAll's buffer, reused
+	stale    []string      // recvAll's verdicts, reused
+	pollOut  bool          // the poller watches the socket for POLLOUT
 
 	hctx      context.Context // parent of the handlers' contexts
 	hcancel   context.CancelFunc

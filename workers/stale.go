@@ -20,7 +20,11 @@ const maxBatch = 256
 // SIGSTOP, swapped out, starved) finds a backlog, and a request in it may be
 // long past its deadline, or handed to another worker already.
 func (c *conn) recvAll() bool {
-	var batch []mdp.Message
+	batch := c.batch[:0]
+	defer func() {
+		clear(batch) // keep no request bodies alive until the next batch
+		c.batch = batch[:0]
+	}()
 	ok := true
 	for len(batch) < maxBatch {
 		frames, err := c.sock.RecvMessageBytes(zmq.DONTWAIT)
@@ -39,7 +43,8 @@ func (c *conn) recvAll() bool {
 		}
 		batch = append(batch, m)
 	}
-	stale := staleRequests(batch, c.cfg.heartbeat)
+	c.stale = staleRequests(c.stale, batch, c.cfg.heartbeat)
+	stale := c.stale
 	for i := range batch {
 		if c.lost {
 			break // the rest came on a connection the broker has dropped
@@ -68,8 +73,10 @@ func (c *conn) recvAll() bool {
 // interval is the worker's heartbeat: with the extension the broker
 // heartbeats at the interval the worker declared; a plain broker must use
 // the same one.
-func staleRequests(batch []mdp.Message, interval time.Duration) []string {
-	why := make([]string, len(batch))
+//
+// It returns why, grown to len(batch) and filled in.
+func staleRequests(why []string, batch []mdp.Message, interval time.Duration) []string {
+	why = append(why[:0], make([]string, len(batch))...)
 	heartbeats, disconnect := 0, false
 	for i := len(batch) - 1; i >= 0; i-- {
 		m := &batch[i]

@@ -217,7 +217,7 @@ func TestStaleRequestsRule(t *testing.T) {
 		{"disconnect after", []mdp.Message{req(time.Hour), disconnect, req(time.Hour)}, []bool{true, false, false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			why := staleRequests(tc.batch, hb)
+			why := staleRequests(nil, tc.batch, hb)
 			for i := range tc.batch {
 				if (why[i] != "") != tc.stale[i] {
 					t.Errorf("message %d: stale %q, want stale %v", i, why[i], tc.stale[i])
