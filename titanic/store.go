@@ -113,7 +113,10 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
 		return nil, fmt.Errorf("%w: %s is empty (truncated)", ErrCorrupt, path)
 	}
-	db, err := openBolt(path)
+	if err := checkHighWater(path); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, err
 	}
@@ -126,13 +129,37 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 	return s, nil
 }
 
-func openBolt(path string) (db *bolt.DB, err error) {
+// checkHighWater refuses a file shorter than the pages its meta page says
+// it has: bbolt would read them through its memory map and the process would
+// die of SIGBUS. Only the meta pages are read (read-only, without the free
+// list).
+func checkHighWater(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil // a new store
+	}
+	db, err := openBolt(path, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var need int64
+	if err := db.View(func(tx *bolt.Tx) error { need = tx.Size(); return nil }); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	if fi.Size() < need {
+		return fmt.Errorf("%w: %s is truncated: %d bytes, its pages need %d", ErrCorrupt, path, fi.Size(), need)
+	}
+	return nil
+}
+
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			db, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, p)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err = bolt.Open(path, 0o600, o)
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s", ErrLocked, path)
