@@ -40,7 +40,7 @@ type options struct {
 // overflow and should not exceed a day (a worker that silent is gone).
 const (
 	maxLiveness      = 1000
-	maxWorkerSilence = 24 * time.Hour
+	maxWorkerSilence = broker.MaxExpiry
 )
 
 // flagSet declares every flag, bound to o, with the defaults in o.
@@ -202,10 +202,11 @@ func envName(flagName string) string {
 // and the choices among words.
 func (o *options) check() error {
 	var errs []error
-	if err := o.cfg.Validate(); err != nil {
-		errs = append(errs, err)
-	}
+	// The broker checks heartbeat × liveness too, without the sources:
+	// one message for the one mistake.
 	if err := o.checkWorkerSilence(); err != nil {
+		errs = append(errs, err)
+	} else if err := o.cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {
