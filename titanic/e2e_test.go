@@ -2,6 +2,7 @@ package titanic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -196,6 +197,49 @@ func TestBrokenRequestsGet500(t *testing.T) {
 	} {
 		if r := c.call(tc.service, tc.body...); len(r) != 2 || r[0] != "500" {
 			t.Errorf("%s %q = %q, want 500 and a reason", tc.service, tc.body, r)
+		}
+	}
+}
+
+func TestGarbageCollectionRemovesUnclosedResults(t *testing.T) {
+	b := fastBroker(t)
+	srv := startTitanic(t, b, t.TempDir(), func(c *Config) {
+		c.Retention = 100 * time.Millisecond
+		c.SweepInterval = 20 * time.Millisecond
+	})
+	startWorker(t, b, "echo", 1, echo)
+	c := newTiclient(t, b.Endpoint)
+	id := c.submit("echo", "x")
+	if r := c.await(id); joined(r) != "200|x" {
+		t.Fatalf("titanic.reply = %q", r)
+	}
+	brokertest.WaitFor(t, "result collected", func() bool { return joined(c.call(mdp.TitanicReply, id)) == "400" })
+	if st := srv.Stats(); st.Swept != 1 || st.Store.LiveBytes != 0 {
+		t.Fatalf("stats after collection %+v", st)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	ok := Config{Broker: "tcp://127.0.0.1:5555", Dir: t.TempDir()}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for name, tune := range map[string]func(*Config){
+		"no broker":         func(c *Config) { c.Broker = "" },
+		"no dir":            func(c *Config) { c.Dir = "" },
+		"tiny bound":        func(c *Config) { c.MaxBytes = 100 },
+		"negative ttl":      func(c *Config) { c.DefaultTTL = -time.Second },
+		"ttl over max":      func(c *Config) { c.DefaultTTL, c.MaxTTL = time.Hour, time.Minute },
+		"backoff inverted":  func(c *Config) { c.BackoffMin, c.BackoffMax = time.Second, time.Millisecond },
+		"negative inflight": func(c *Config) { c.MaxInFlight = -1 },
+	} {
+		c := ok
+		tune(&c)
+		if err := c.Validate(); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: %v, want ErrConfig", name, err)
+		}
+		if _, err := New(c); !errors.Is(err, ErrConfig) {
+			t.Errorf("New with %s: %v, want ErrConfig", name, err)
 		}
 	}
 }
