@@ -170,9 +170,9 @@ func TestHeldRequestsExpire(t *testing.T) {
 }
 
 // patientLiveness makes the expiry time of a raw test worker, which does
-// not heartbeat, 20ms × 250 = 5s: far beyond what these tests take, so that
+// not heartbeat, 20ms × 1000 = 20s: beyond every wait of these tests, so that
 // on a loaded machine no worker is expired in the middle of a test.
-const patientLiveness = 250
+const patientLiveness = 1000
 
 // poll returns the next message if one comes within d.
 func (p *peer) poll(d time.Duration) (mdp.Message, bool) {

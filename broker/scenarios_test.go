@@ -157,7 +157,7 @@ func runScenario(t *testing.T, sc scenario) {
 			}
 		case st.Expect != nil:
 			p := peerFor(st.Peer)
-			checkScenarioExpect(t, i, p, p.recv(), st.Expect)
+			checkScenarioExpect(t, i, p, p.next(), st.Expect)
 		default:
 			t.Fatalf("step %d does nothing", i)
 		}
@@ -211,6 +211,25 @@ func checkScenarioExpect(t *testing.T, step int, p *scenarioPeer, m mdp.Message,
 	}
 	if m.Kind == mdp.WorkerRequest {
 		p.address = append([]byte(nil), m.Address...)
+	}
+}
+
+// next is the next message that is not a HEARTBEAT, within waitLong in all
+// (heartbeats do not extend the wait).
+func (p *scenarioPeer) next() mdp.Message {
+	p.t.Helper()
+	for deadline := time.Now().Add(waitLong); ; {
+		left := time.Until(deadline)
+		if left <= 0 {
+			p.t.Fatalf("no message but heartbeats within %v", waitLong)
+		}
+		m, ok := p.poll(left)
+		if !ok {
+			p.t.Fatalf("no message within %v", waitLong)
+		}
+		if m.Kind != mdp.WorkerHeartbeat {
+			return m
+		}
 	}
 }
 
