@@ -31,6 +31,9 @@
 //     the disk does one fsync per batch, not per request.
 //   - Nothing accepted is lost by a crash (kill -9): on start the Server
 //     dispatches every stored request without a result again, with its UUID.
+//   - A titanic.request retried by an extension client (same request UUID)
+//     is stored once: its Titanic UUID is derived from the client's, and a
+//     retry is answered with the UUID already stored, across restarts too.
 //   - A service is sent at most MaxInFlight requests at once; a slow or absent
 //     service never delays another's requests. A service with no worker
 //     (mmi.service says 404) is not sent anything; it is asked again every

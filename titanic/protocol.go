@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 )
 
 // OptionSeparator opens the options that majordomo allows after the service
@@ -48,8 +49,16 @@ type protocol struct {
 	now    func() time.Time
 }
 
-// request: service · request frames… → 200 · UUID.
-func (p *protocol) request(body [][]byte) [][]byte {
+// retryNamespace names the UUIDs derived from a client's request UUID.
+var retryNamespace = uuid.MustParse("7d6c1a52-5b0e-4c59-9a43-0f1e2d3c4b5a")
+
+// request: service · request frames… → 200 · UUID. When the client chose
+// the UUID of its MDP request (an extension client, which keeps it across
+// retries), the Titanic UUID is derived from it, so that a retry (even one
+// reaching a restarted Titanic) is answered with the UUID already stored
+// instead of being stored, and run, twice. It is derived rather than the
+// same, so that it never names the titanic.request call itself.
+func (p *protocol) request(body [][]byte, client *uuid.UUID) [][]byte {
 	if len(body) == 0 {
 		return broken("titanic.request needs a service frame")
 	}
@@ -58,8 +67,13 @@ func (p *protocol) request(body [][]byte) [][]byte {
 		p.stats.badRequests.Add(1)
 		return broken("%v", err)
 	}
-	id, err := uuid.NewRandom()
-	if err != nil {
+	var id uuid.UUID
+	if client != nil {
+		id = uuid.NewSHA1(retryNamespace, client[:])
+		if res, err := p.store.Lookup(id); err == nil && res.State != StateUnknown {
+			return reply(statusOK, []byte(mdp.FormatUUID(id))) // a retry of an accepted request
+		}
+	} else if id, err = uuid.NewRandom(); err != nil {
 		return broken("no UUID: %v", err)
 	}
 	now := p.now()
@@ -76,6 +90,15 @@ func (p *protocol) request(body [][]byte) [][]byte {
 	e.Body = nil // the dispatcher reads the frames back when it sends them
 	p.submit(e)
 	return reply(statusOK, []byte(mdp.FormatUUID(id)))
+}
+
+// requestFrom is request for a delivered MDP request.
+func (p *protocol) requestFrom(req *workers.Request) [][]byte {
+	if req.ClientUUID {
+		id := req.UUID
+		return p.request(req.Body, &id)
+	}
+	return p.request(req.Body, nil)
 }
 
 // parseServiceFrame splits "service[\tttl=MS]" and checks both parts.

@@ -88,9 +88,9 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, w := range []struct {
 		name string
 		conc int
-		fn   func([][]byte) [][]byte
-	}{{mdp.TitanicRequest, s.cfg.Concurrency, s.proto.request}, {mdp.TitanicReply, 16, s.proto.reply},
-		{mdp.TitanicClose, 16, s.proto.close}} {
+		fn   func(*workers.Request) [][]byte
+	}{{mdp.TitanicRequest, s.cfg.Concurrency, s.proto.requestFrom}, {mdp.TitanicReply, 16, bodyOnly(s.proto.reply)},
+		{mdp.TitanicClose, 16, bodyOnly(s.proto.close)}} {
 		wk, err := workers.New(s.cfg.Broker, w.name, workers.WithConcurrency(w.conc),
 			workers.WithHeartbeat(s.cfg.Heartbeat), workers.WithLogger(s.cfg.Logger.Named(w.name)))
 		if err != nil {
@@ -110,10 +110,14 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // handlerFor adapts a protocol method: every answer is an ordinary reply.
-func handlerFor(fn func([][]byte) [][]byte) workers.Handler {
+func handlerFor(fn func(*workers.Request) [][]byte) workers.Handler {
 	return workers.HandlerFunc(func(_ context.Context, req *workers.Request) ([][]byte, error) {
-		return fn(req.Body), nil
+		return fn(req), nil
 	})
+}
+
+func bodyOnly(fn func([][]byte) [][]byte) func(*workers.Request) [][]byte {
+	return func(req *workers.Request) [][]byte { return fn(req.Body) }
 }
 
 func collect(errs <-chan error) []error {

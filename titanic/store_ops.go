@@ -63,6 +63,7 @@ func (s *Store) mapErr(err error) error {
 // the store plus this request would exceed MaxBytes. Replies are stored
 // whatever the bound (their requests were accepted), so the live bytes may
 // pass MaxBytes by the size of the replies of requests still pending.
+// Putting a UUID that is already stored changes nothing.
 func (s *Store) Put(e Entry) error {
 	v := (&record{state: statePending, a: e.Created, b: e.Deadline, text: e.Service, frames: e.Body}).encode()
 	size := keySize + int64(len(v))
@@ -74,7 +75,16 @@ func (s *Store) Put(e Entry) error {
 	s.reserved.Add(size)
 	s.putMu.Unlock()
 	defer s.reserved.Add(-size)
-	if err := s.write(func(tx *bolt.Tx) error { return tx.Bucket(bucketRequests).Put(e.UUID[:], v) }); err != nil {
+	var existed bool
+	err := s.write(func(tx *bolt.Tx) error {
+		reqs := tx.Bucket(bucketRequests)
+		existed = reqs.Get(e.UUID[:]) != nil || tx.Bucket(bucketResults).Get(e.UUID[:]) != nil
+		if existed {
+			return nil
+		}
+		return reqs.Put(e.UUID[:], v)
+	})
+	if err != nil || existed {
 		return err
 	}
 	s.live.Add(size)

@@ -66,7 +66,8 @@ func runTSPVector(t *testing.T, v tspVector) {
 	var stats counters
 	var submitted []Entry
 	p := &protocol{cfg: &cfg, store: store, stats: &stats, now: time.Now, submit: func(e Entry) { submitted = append(submitted, e) }}
-	handlers := map[string]func([][]byte) [][]byte{mdp.TitanicRequest: p.request, mdp.TitanicReply: p.reply, mdp.TitanicClose: p.close}
+	request := func(body [][]byte) [][]byte { return p.request(body, nil) }
+	handlers := map[string]func([][]byte) [][]byte{mdp.TitanicRequest: request, mdp.TitanicReply: p.reply, mdp.TitanicClose: p.close}
 	var id string
 	for i, s := range v.Steps {
 		if s.Answer != "" {
