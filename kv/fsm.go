@@ -1,7 +1,6 @@
 package kv
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -134,21 +133,11 @@ func (f *fsm) advance(idx uint64) {
 	f.waitMu.Unlock()
 }
 
-// waitApplied blocks until the applied index reaches idx or ctx ends.
-func (f *fsm) waitApplied(ctx context.Context, idx uint64) error {
-	for {
-		f.waitMu.Lock()
-		ch := f.changed
-		f.waitMu.Unlock()
-		if f.applied.Load() >= idx {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+// changedCh is closed when the applied index next grows.
+func (f *fsm) changedCh() <-chan struct{} {
+	f.waitMu.Lock()
+	defer f.waitMu.Unlock()
+	return f.changed
 }
 
 // view runs fn in a read transaction, with the applied index it sees.

@@ -42,6 +42,9 @@ func (n *Node) leadership() {
 				n.log.Info("kv: barrier after election failed", zap.Error(err))
 				continue
 			}
+			// No write of ours is in flight yet, so what Raft has applied
+			// now ends with the barrier: everything up to it is applied.
+			n.settled.Store(n.raft.AppliedIndex())
 			n.log.Info("kv: leader: write workers start", zap.Uint64("applied", n.Applied()))
 			writes = n.startWorkers([]string{n.cfg.Store + ".write"}, n.serveWrite, n.cfg.WriteConcurrency)
 		case !leading:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -30,6 +31,9 @@ type Node struct {
 	wg     sync.WaitGroup
 	reads  *workerSet
 	leader chan struct{} // closed when the leadership loop has stopped
+	// settled: every entry up to it is applied here, Raft's own included
+	// (set by a new leader once its barrier has been applied).
+	settled atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -176,7 +180,10 @@ func (n *Node) closeStores() error {
 }
 
 // Applied is the index of the last entry applied to this node's state.
-func (n *Node) Applied() uint64 { return n.fsm.applied.Load() }
+// Raft's own no-op and barrier entries never reach the state machine: a
+// new leader's barrier marks them applied (settled), so that a
+// linearizable read does not wait for a write to pass them.
+func (n *Node) Applied() uint64 { return max(n.fsm.applied.Load(), n.settled.Load()) }
 
 // IsLeader reports whether this node is the Raft leader now.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
