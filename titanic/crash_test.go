@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,7 +67,10 @@ func (p *childProc) kill(t *testing.T) {
 }
 
 func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
-	const total, killAt = 2000, 700
+	// TITANIC_SOAK_SUBMISSIONS and TITANIC_SOAK_KILLS make this a soak run:
+	// TITANIC_SOAK_SUBMISSIONS=20000 TITANIC_SOAK_KILLS=5 go test -race -run TestKill9 ./titanic
+	total, kills := envInt(t, "TITANIC_SOAK_SUBMISSIONS", 2000), envInt(t, "TITANIC_SOAK_KILLS", 1)
+	killEvery := total / (kills + 1)
 	bin := buildTitanic(t)
 	b := fastBroker(t)
 	dir := t.TempDir()
@@ -91,7 +95,6 @@ func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
 	defer c.Close()
 	var accepted sync.Map // UUID text → body
 	var nAccepted, nRefused atomic.Int64
-	var killed, restarted atomic.Bool
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -113,26 +116,24 @@ func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
 		}()
 	}
 	for i := range total {
-		if i == killAt {
+		if i > 0 && i%killEvery == 0 && i/killEvery <= kills {
 			proc.kill(t)
-			killed.Store(true)
 			t.Logf("killed titanic (-9) after %d submissions, %d accepted", i, nAccepted.Load())
 		}
-		if i == killAt+50 {
+		if i > 50 && (i-50)%killEvery == 0 && (i-50)/killEvery <= kills {
 			proc = startProc(t, bin, args...)
-			restarted.Store(true)
 		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	t.Logf("%d accepted, %d without a 200", nAccepted.Load(), nRefused.Load())
-	if nAccepted.Load() < total/2 {
+	if nAccepted.Load() < int64(total/2) {
 		t.Fatalf("only %d of %d accepted; stderr:\n%s", nAccepted.Load(), total, proc.stderr)
 	}
 
 	// Every request that got 200 is answered, with its own reply, and ran once.
-	deadline := time.Now().Add(brokertest.Timeout)
+	deadline := time.Now().Add(brokertest.Timeout + time.Duration(total)*2*time.Millisecond)
 	accepted.Range(func(k, v any) bool {
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -165,6 +166,18 @@ func TestKill9DuringLoadLosesNothingAndRunsEachOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d distinct requests ran at the worker", len(runs))
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
 }
 
 func TestProcessRefusesCorruptStore(t *testing.T) {
