@@ -242,4 +242,19 @@ func TestConfigValidation(t *testing.T) {
 			t.Errorf("New with %s: %v, want ErrConfig", name, err)
 		}
 	}
+	srv, err := New(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Run(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close: %v, want ErrClosed", err)
+	}
+	again, err := New(ok) // the store was released
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
 }

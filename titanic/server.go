@@ -48,6 +48,15 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Close releases a Server that will not be run: it closes the store. Run
+// closes the store itself; Close after Run, or twice, does nothing.
+func (s *Server) Close() error {
+	if s.ran.CompareAndSwap(false, true) {
+		return s.store.Close()
+	}
+	return nil
+}
+
 // Run serves until ctx is cancelled, then stops the workers (they drain),
 // the dispatcher and the sweeper, and closes the store. A Server runs once.
 func (s *Server) Run(ctx context.Context) error {

@@ -63,7 +63,7 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 		stopAdmin, err := serveMetrics(o.admin, srv, log)
 		if err != nil {
 			log.Error("titanic cannot start", zap.Error(err))
-			srv.Run(canceled()) // closes the store
+			srv.Close()
 			return 1
 		}
 		defer stopAdmin()
@@ -74,12 +74,6 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 	}
 	log.Info("titanic stopped")
 	return 0
-}
-
-func canceled() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
 }
 
 // serveMetrics serves /metrics on addr until the returned function is called.
