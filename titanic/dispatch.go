@@ -164,6 +164,9 @@ func (d *dispatcher) dispatch(j *job, now time.Time) {
 
 // fire handles the timers that are due.
 func (d *dispatcher) fire(now time.Time) {
+	if d.timers.Len() > 4*len(d.jobs)+1024 {
+		d.timers.compact()
+	}
 	for {
 		j, ok := d.timers.popDue(now)
 		if !ok {
@@ -195,7 +198,11 @@ func (d *dispatcher) retry(j *job, now time.Time) {
 	wait := d.cfg.BackoffMin << min(max(j.attempts-1, 0), 20)
 	wait = min(wait, d.cfg.BackoffMax)
 	wait += rand.N(wait/4 + 1)
-	d.timers.schedule(j, now.Add(wait))
+	at := now.Add(wait)
+	if at.After(j.deadline) {
+		at = j.deadline
+	}
+	d.timers.schedule(j, at)
 }
 
 func (d *dispatcher) expire(j *job, now time.Time) {

@@ -58,3 +58,17 @@ func (h timerHeap) next() (time.Time, bool) {
 	}
 	return h[0].due, true
 }
+
+// compact drops the stale timers, which otherwise stay in the heap until
+// they are due (a queued job's timer is its deadline, maybe a day away).
+func (h *timerHeap) compact() {
+	live := (*h)[:0]
+	for _, t := range *h {
+		if t.gen == t.job.gen && !t.job.gone {
+			live = append(live, t)
+		}
+	}
+	clear((*h)[len(live):])
+	*h = live
+	heap.Init(h)
+}
