@@ -30,6 +30,7 @@ commands:
   services                 list the broker's services
   service NAME             exit 0 if NAME has a worker, 1 if not
   titanic SUBCOMMAND ...   Titanic: submit, status, fetch, close (mdcli titanic for details)
+  kv SUBCOMMAND ...        an mdkv store: put, get, del, cas, incr, scan, status (mdcli kv for details)
 
 flags (before the command or right after it; every argument after SERVICE is a frame):
 `
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return out.services(c.Services(ctx))
 	case "titanic":
 		return runTitanic(ctx, c, rest, out)
+	case "kv":
+		return runKV(ctx, c, rest, out)
 	default: // "service"
 		ok, err := c.ServiceExists(ctx, rest[0])
 		return out.service(rest[0], ok, err)
@@ -147,7 +150,7 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 		return bad("service needs exactly one NAME")
 	case cmd == "services" && len(rest) != 0:
 		return bad("services takes no arguments")
-	case cmd != "call" && cmd != "service" && cmd != "services" && cmd != "titanic":
+	case cmd != "call" && cmd != "service" && cmd != "services" && cmd != "titanic" && cmd != "kv":
 		return bad(fmt.Sprintf("unknown command %q", cmd))
 	}
 	return cfg, cmd, rest, exitOK
