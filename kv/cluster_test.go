@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/majordomo-go/majordomo/broker"
@@ -17,7 +18,7 @@ import (
 
 // cluster is a store of in-process nodes behind one in-process broker.
 type cluster struct {
-	t      *testing.T
+	t      testing.TB
 	broker *brokertest.Broker
 	cfgs   []Config
 	nodes  []*Node
@@ -46,11 +47,16 @@ func testConfig(t testing.TB, id, dir, raftAddr, brokerEP string, peers []Peer) 
 	cfg.CommitTimeout = 5 * time.Millisecond
 	cfg.WorkerHeartbeat = 50 * time.Millisecond
 	cfg.DrainTimeout = time.Second
-	cfg.Logger = zaptest.NewLogger(t).Named(id)
+	cfg.Logger = zap.NewNop()
+	if _, bench := t.(*testing.B); !bench {
+		cfg.Logger = zaptest.NewLogger(t).Named(id)
+	}
 	return cfg
 }
 
-func startCluster(t *testing.T, size int) *cluster {
+func startCluster(t *testing.T, size int) *cluster { return startClusterTB(t, size) }
+
+func startClusterTB(t testing.TB, size int) *cluster {
 	t.Helper()
 	b := brokertest.Start(t, func(c *broker.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
 	c := &cluster{t: t, broker: b}
@@ -123,7 +129,7 @@ func (c *cluster) leader() int {
 	return idx
 }
 
-func ctxFor(t *testing.T, d time.Duration) context.Context {
+func ctxFor(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx

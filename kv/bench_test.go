@@ -1,0 +1,87 @@
+package kv
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkStore measures a 3-node store (in this process, behind an
+// in-process broker, every write fsynced by the Raft log and the state
+// machine) at concurrency 1 and 64: writes (put), stale reads on any node,
+// reads pinned to a follower, and linearizable reads. It reports ops/s and
+// the p50 and p99 latency.
+//
+//	go test -run '^$' -bench Store -benchtime 2000x ./kv/
+func BenchmarkStore(b *testing.B) {
+	c := startClusterTB(b, 3)
+	for _, conc := range []int{1, 64} {
+		for _, kind := range []string{"write", "read-any", "read-follower", "read-linearizable"} {
+			b.Run(fmt.Sprintf("%s/c%d", kind, conc), func(b *testing.B) { benchStore(b, c, kind, conc) })
+		}
+	}
+}
+
+func benchStore(b *testing.B, c *cluster, kind string, conc int) {
+	ctx := context.Background()
+	value := make([]byte, 100)
+	if _, err := c.kv.Put(ctx, []byte("bench/0"), value); err != nil {
+		b.Fatal(err)
+	}
+	lead := c.leader()
+	follower := "kv.node." + c.nodes[(lead+1)%len(c.nodes)].ID()
+	getFollower := (&Request{Op: OpGet, Key: []byte("bench/0")}).Frames()
+	op := func(i int64) error {
+		key := []byte(fmt.Sprintf("bench/%d", i%1000))
+		var err error
+		switch kind {
+		case "write":
+			_, err = c.kv.Put(ctx, key, value)
+		case "read-any":
+			_, err = c.kv.Get(ctx, []byte("bench/0"))
+		case "read-follower":
+			_, err = c.client.Request(ctx, follower, getFollower...)
+		default:
+			_, err = c.kv.Get(ctx, []byte("bench/0"), Linearizable())
+		}
+		return err
+	}
+	lat := make([][]time.Duration, conc)
+	var next atomic.Int64
+	var failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for g := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				if err := op(i); err != nil {
+					failed.Add(1)
+				}
+				lat[g] = append(lat[g], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if failed.Load() > 0 {
+		b.Fatalf("%d operations failed", failed.Load())
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+}
