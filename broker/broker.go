@@ -153,7 +153,7 @@ func (b *Broker) Health(ctx context.Context) (Health, error) {
 	var h Health
 	if err := b.ask(ctx, func(c *core, _ time.Time) {
 		h = Health{Draining: c.draining, Services: len(c.services), Workers: len(c.workers),
-			Queued: c.queued, InFlight: len(c.requests) - c.queued}
+			Queued: c.queued, InFlight: c.live() - c.queued}
 	}); err != nil {
 		return Health{}, err
 	}

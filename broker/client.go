@@ -99,7 +99,9 @@ func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message,
 		r.id = uuid.UUID(r.addr) // made up once: the same on every delivery
 	}
 	r.key = requestKey{service: s.name, id: r.id}
-	c.requests[r.key] = r
+	if r.clientUUID {
+		c.requests[r.key] = r
+	}
 	c.deadlines.push(r)
 	return r
 }

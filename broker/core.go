@@ -21,7 +21,7 @@ type core struct {
 	names     nameIndex   // and in name order, for mmi.services
 	held      int         // requests held by workers, expired ones included
 	workers   map[string]*worker
-	requests  map[requestKey]*request // queued or in flight, by service and UUID
+	requests  map[requestKey]*request // extension requests queued or in flight, by service and UUID (de-duplication)
 	cache     *replyCache
 	timers    timerHeap
 	deadlines deadlineHeap

@@ -134,7 +134,9 @@ func (c *core) fail(now time.Time, r *request, status mdp.Status, text string) {
 // that holds it keeps it (and the slot) until it answers or goes.
 func (c *core) forget(r *request) {
 	r.done = true
-	delete(c.requests, r.key)
+	if r.clientUUID {
+		delete(c.requests, r.key)
+	}
 	if r.heapIndex >= 0 {
 		c.deadlines.remove(r)
 	}

@@ -79,7 +79,7 @@ func checkBooks(t *testing.T, c *core) {
 				unserved++
 				unservedBytes += r.cost
 			}
-			if !r.queued || r.done || c.requests[r.key] != r || r.heapIndex < 0 {
+			if !r.queued || r.done || r.clientUUID && c.requests[r.key] != r || r.heapIndex < 0 {
 				t.Fatalf("queued request in a bad state: %+v", r)
 			}
 		}
@@ -116,13 +116,13 @@ func checkBooks(t *testing.T, c *core) {
 			}
 			if !r.done {
 				inflight++
-				if c.requests[r.key] != r || r.heapIndex < 0 {
+				if r.clientUUID && c.requests[r.key] != r || r.heapIndex < 0 {
 					t.Fatalf("held request in a bad state: %+v", r)
 				}
 			}
 		}
 	}
-	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != len(c.requests) {
+	if queued != c.queued || bytes != c.queuedBytes || len(c.deadlines) != queued+inflight {
 		t.Fatalf("queued %d/%d bytes %d/%d deadlines %d", queued, c.queued, bytes, c.queuedBytes, len(c.deadlines))
 	}
 	if held != c.held {
@@ -175,7 +175,12 @@ func checkBooks(t *testing.T, c *core) {
 	if perClient != unserved {
 		t.Fatalf("unserved by client %d, counted %d", perClient, unserved)
 	}
-	if queued+inflight != len(c.requests) {
-		t.Fatalf("%d queued + %d in flight != %d requests", queued, inflight, len(c.requests))
+	for _, r := range c.requests {
+		if !r.clientUUID || r.done || r.heapIndex < 0 {
+			t.Fatalf("de-duplication holds a request in a bad state: %+v", r)
+		}
+	}
+	if queued+inflight != c.live() {
+		t.Fatalf("%d queued + %d in flight != %d requests", queued, inflight, c.live())
 	}
 }

@@ -58,7 +58,7 @@ func (b *Broker) loop(ctx context.Context) error {
 		}
 		c.tick(now)
 		if ctx.Err() != nil && !c.draining {
-			log.Info("broker draining", zap.Int("requests", len(c.requests)), zap.Duration("timeout", b.cfg.DrainTimeout))
+			log.Info("broker draining", zap.Int("requests", c.live()), zap.Duration("timeout", b.cfg.DrainTimeout))
 			c.startDrain()
 			drainDeadline = now.Add(b.cfg.DrainTimeout)
 		}
