@@ -1,7 +1,11 @@
 package kv
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"errors"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
@@ -152,4 +156,23 @@ func TestLeaderHandover(t *testing.T) {
 
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
+}
+
+// A corrupt Raft log stops the node at start, as a corrupt state machine does.
+func TestStartRefusesCorruptRaftLog(t *testing.T) {
+	for _, file := range []string{"raft.db", "fsm.db"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, file), bytes.Repeat([]byte{0x3c}, 64<<10), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig(t, "a", dir, freeAddr(t), "tcp://127.0.0.1:1", nil)
+		n, err := Start(cfg)
+		if err == nil {
+			n.Close(context.Background())
+			t.Fatalf("started on a corrupt %s", file)
+		}
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), file) {
+			t.Fatalf("%s: %v, want ErrCorrupt naming the file", file, err)
+		}
+	}
 }
