@@ -66,9 +66,10 @@
 // request's deadline had passed before the worker read it (the broker
 // answers the client 504). A request whose deadline passes while it waits
 // for a busy slot is answered 504 without running. Such drops are logged
-// and counted in Stats().Stale. The rule needs the broker to heartbeat at the worker's
-// interval, as a majordomo broker does with the extension (within its
-// clamp of declared intervals) and as a plain broker must.
+// and counted in Stats().Stale. The rule needs the broker to heartbeat at
+// least as far apart as the worker's interval (or a minute, if that is
+// shorter), as a majordomo broker does with the extension and as a plain
+// broker must.
 //
 // # De-duplication
 //

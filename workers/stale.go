@@ -14,6 +14,12 @@ import (
 // never starves heartbeats.
 const maxBatch = 256
 
+// maxBrokerHeartbeat caps the interval the stale rule assumes the broker
+// heartbeats at: a majordomo broker clamps declared intervals to at most a
+// minute by default, and one that heartbeats more often than assumed would
+// make requests look older than they are.
+const maxBrokerHeartbeat = time.Minute
+
 // recvAll reads what the socket holds, up to maxBatch messages, and then
 // handles them in order. Reading first lets a request be judged by what the
 // broker sent after it: a worker that was not reading (stopped with
@@ -43,7 +49,7 @@ func (c *conn) recvAll() bool {
 		}
 		batch = append(batch, m)
 	}
-	c.stale = staleRequests(c.stale, batch, c.cfg.heartbeat)
+	c.stale = staleRequests(c.stale, batch, min(c.cfg.heartbeat, maxBrokerHeartbeat))
 	stale := c.stale
 	for i := range batch {
 		if c.lost {
@@ -70,9 +76,9 @@ func (c *conn) recvAll() bool {
 //     k × interval ago; when that reaches its timeout its deadline passed
 //     before we read it (the broker has answered 504 or will).
 //
-// interval is the worker's heartbeat: with the extension the broker
-// heartbeats at the interval the worker declared; a plain broker must use
-// the same one.
+// interval is the worker's heartbeat (at most maxBrokerHeartbeat): with the
+// extension the broker heartbeats at the interval the worker declared; a
+// plain broker must use the same one.
 //
 // It returns why, grown to len(batch) and filled in.
 func staleRequests(why []string, batch []mdp.Message, interval time.Duration) []string {
