@@ -5,10 +5,14 @@
 // serves STORE.read and STORE.node.ID, all through the broker with the
 // worker SDK. Client speaks the protocol (spec/kv.md) over the client SDK.
 //
-//	n, err := kv.Start(kv.Config{ ...kv.DefaultConfig() fields..., Store: "kv", ID: "a",
-//		DataDir: "/var/lib/mdkv/a", RaftAddr: "10.0.0.1:7000",
-//		Brokers: []string{"tcp://10.0.0.9:5555"}, Peers: peers})
-//	...
+//	cfg := kv.DefaultConfig()
+//	cfg.Store, cfg.ID, cfg.DataDir, cfg.RaftAddr = "kv", "a", "/var/lib/mdkv/a", "10.0.0.1:7000"
+//	cfg.Brokers = []string{"tcp://10.0.0.9:5555"}
+//	cfg.Peers, _ = kv.ParsePeers("a=10.0.0.1:7000,b=10.0.0.2:7000,c=10.0.0.3:7000")
+//	n, err := kv.Start(cfg) // bootstraps on an empty DataDir, rejoins otherwise
+//	if err != nil { ... }   // kv.ErrCorrupt: a damaged data file, never served
+//	defer n.Close(ctx)      // hands leadership over, drains the workers
+//
 //	kc := kv.NewClient(c, "kv") // c is a *clients.Client
 //	w, err := kc.Put(ctx, []byte("k"), []byte("v"))
 //	g, err := kc.Get(ctx, []byte("k"), kv.MinIndex(w.Index)) // read your write on any node

@@ -274,6 +274,8 @@ func TestKillLeaderUnderLoad(t *testing.T) {
 	old := pc.leader()
 	pc.kill9(old)
 	killedAt, before := time.Now(), l.acked()
+	brokertest.WaitFor(t, "a write acknowledged after the kill", func() bool { return l.acked() > before })
+	t.Logf("first write acknowledged %v after the kill", time.Since(killedAt))
 	brokertest.WaitFor(t, "200 writes after the kill", func() bool { return l.acked() >= before+200 })
 	t.Logf("kill -9 of %s: %d acknowledged before, 200 more within %v", old, before, time.Since(killedAt))
 	if lead := pc.leader(); lead == old {
