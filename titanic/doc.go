@@ -52,6 +52,8 @@
 //     collection but never shrinks its file, so the file stays near its
 //     high-water mark: up to about twice MaxBytes plus the replies of
 //     pending requests (which are always stored) and bbolt's page overhead.
+//     A file larger than twice MaxBytes plus 1 MiB (the bound was lowered,
+//     or large replies came and went) is compacted when the store opens.
 //   - A damaged store (bbolt's consistency check, a checksum per record, a
 //     truncated or empty file) is ErrCorrupt: New refuses to open it rather
 //     than serve wrong data.

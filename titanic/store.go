@@ -116,17 +116,36 @@ func OpenStore(dir string, o StoreOptions) (*Store, error) {
 	if err := checkHighWater(path); err != nil {
 		return nil, err
 	}
-	db, err := openBolt(path, &bolt.Options{Timeout: time.Second})
-	if err != nil {
+	os.Remove(path + ".compact") // left by a compaction that did not finish
+	s := &Store{path: path, log: o.Logger, maxBytes: o.MaxBytes, group: !o.NoGroupCommit}
+	if err := s.open(o.BatchDelay); err != nil {
 		return nil, err
 	}
-	db.MaxBatchDelay = o.BatchDelay
-	s := &Store{db: db, path: path, log: o.Logger, maxBytes: o.MaxBytes, group: !o.NoGroupCommit}
-	if err := s.init(); err != nil {
-		db.Close()
-		return nil, err
+	if s.needsCompaction() {
+		s.db.Close()
+		if err := s.compact(); err != nil {
+			return nil, err
+		}
+		if err := s.open(o.BatchDelay); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
+}
+
+// open opens the bbolt file and checks it (init).
+func (s *Store) open(batchDelay time.Duration) error {
+	db, err := openBolt(s.path, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	db.MaxBatchDelay = batchDelay
+	s.db = db
+	if err := s.init(); err != nil {
+		db.Close()
+		return err
+	}
+	return nil
 }
 
 // checkHighWater refuses a file shorter than the pages its meta page says

@@ -316,3 +316,40 @@ func overwrite(t *testing.T, path string, off int64, b []byte) {
 	_, err = f.WriteAt(b, off)
 	must(t, err)
 }
+
+// A file far above its bound (the bound was lowered, or large entries came
+// and went) is compacted on open, keeping every entry.
+func TestStoreCompactsOnOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenStore(dir, StoreOptions{MaxBytes: 64 << 20})
+	must(t, err)
+	big := string(bytes.Repeat([]byte("b"), 64<<10))
+	var entries []Entry
+	for range 64 {
+		entries = append(entries, testEntry("svc", big))
+	}
+	putAll(t, s, entries)
+	keep := testEntry("svc", "kept")
+	must(t, s.Put(keep))
+	for _, e := range entries {
+		must(t, s.Remove(e.UUID))
+	}
+	before := s.Stats().FileBytes
+	s.Close()
+	if before < 4<<20 {
+		t.Fatalf("file of %d bytes: the test needs a big one", before)
+	}
+
+	s = openTestStore(t, dir, StoreOptions{MaxBytes: 256 << 10})
+	st := s.Stats()
+	if st.FileBytes > 2*(256<<10)+compactSlack || st.Pending != 1 {
+		t.Fatalf("after compaction: %+v (file was %d bytes)", st, before)
+	}
+	if e, ok, err := s.Request(keep.UUID); err != nil || !ok || string(e.Body[0]) != "kept" {
+		t.Fatalf("entry lost in compaction: %+v, %v, %v", e, ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, StoreFile+".compact")); !os.IsNotExist(err) {
+		t.Fatalf("temporary file left: %v", err)
+	}
+	t.Logf("file %d → %d bytes", before, st.FileBytes)
+}
