@@ -11,6 +11,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 )
 
 // Throughput of durable Puts from many goroutines, with group commit (one
@@ -98,4 +99,45 @@ func BenchmarkTitanicRequest(b *testing.B) {
 			reportStore(b, st, start)
 		})
 	}
+}
+
+// From titanic.request to the reply stored: b.N requests submitted by 32
+// callers to an echo service (worker concurrency 16), timed until Titanic
+// has stored every reply.
+func BenchmarkTitanicRoundTrip(b *testing.B) {
+	br := brokertest.Start(b, func(c *broker.Config) { c.Logger = zap.NewNop() })
+	srv, err := New(Config{Broker: br.Endpoint, Dir: b.TempDir(), Logger: zap.NewNop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	go func() { done <- srv.Run(ctx) }()
+	w, err := workers.New(br.Endpoint, "echo", workers.WithConcurrency(16))
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { done <- w.Run(ctx, workers.HandlerFunc(echo)) }()
+	defer func() { cancel(); <-done; <-done }()
+	c, err := clients.New([]string{br.Endpoint}, clients.WithTimeout(10*time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	brokertest.WaitFor(b, "echo", func() bool { return br.Workers("echo") == 1 && br.Workers(mdp.TitanicRequest) == 1 })
+	b.SetParallelism(16)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Request(context.Background(), mdp.TitanicRequest, []byte("echo"), make([]byte, 100)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	brokertest.WaitFor(b, "all replied", func() bool { return srv.Stats().Replied >= uint64(b.N) })
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	st := srv.Stats().Store
+	b.ReportMetric(float64(st.Commits)/float64(b.N), "commits/op")
 }
