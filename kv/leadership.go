@@ -23,6 +23,7 @@ func (n *Node) leadership() {
 			n.log.Info("kv: not leader: write workers stop")
 			writes.stop()
 			writes = nil
+			n.writing.Store(false)
 		}
 	}
 	defer stopWrites()
@@ -47,6 +48,7 @@ func (n *Node) leadership() {
 			n.settled.Store(n.raft.AppliedIndex())
 			n.log.Info("kv: leader: write workers start", zap.Uint64("applied", n.Applied()))
 			writes = n.startWorkers([]string{n.cfg.Store + ".write"}, n.serveWrite, n.cfg.WriteConcurrency)
+			n.writing.Store(true)
 		case !leading:
 			stopWrites()
 		}

@@ -34,6 +34,7 @@ type Node struct {
 	// settled: every entry up to it is applied here, Raft's own included
 	// (set by a new leader once its barrier has been applied).
 	settled atomic.Uint64
+	writing atomic.Bool // the write workers run (or drain)
 
 	closeOnce sync.Once
 	closeErr  error

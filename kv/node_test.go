@@ -176,3 +176,32 @@ func TestStartRefusesCorruptRaftLog(t *testing.T) {
 		}
 	}
 }
+
+// A leader that loses leadership while it keeps running (here a transfer)
+// withdraws its write worker; the new leader registers one, and writes go on.
+func TestLeadershipLossStopsWrites(t *testing.T) {
+	c := startCluster(t, 3)
+	ctx := ctxFor(t, 20*time.Second)
+	old := c.nodes[c.leader()]
+	if err := old.raft.LeadershipTransfer().Error(); err != nil {
+		t.Fatal(err)
+	}
+	brokertest.WaitFor(t, "the old leader's write worker gone, a new one there", func() bool {
+		others := 0
+		for _, n := range c.nodes {
+			if n != old && n.writing.Load() {
+				others++
+			}
+		}
+		return !old.writing.Load() && others == 1 && c.broker.Workers("kv.write") == 1 && c.broker.Workers("kv.read") == 3
+	})
+	w, err := c.kv.Put(ctx, []byte("after"), []byte("transfer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.kv.NodeStatus(ctx, old.ID())
+	if err != nil || st.Role != "follower" || st.Leader == old.ID() {
+		t.Fatalf("old leader's status: %+v %v", st, err)
+	}
+	brokertest.WaitFor(t, "the old leader applies the new leader's write", func() bool { return old.Applied() >= w.Index })
+}
