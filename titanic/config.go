@@ -53,6 +53,9 @@ type Config struct {
 	Logger *zap.Logger
 }
 
+// MinMaxBytes is the smallest bound a store may have.
+const MinMaxBytes = 4096
+
 // DefaultConfig is the configuration of a Server told nothing but Broker and Dir.
 func DefaultConfig() Config {
 	return Config{
@@ -119,8 +122,8 @@ func (c Config) Validate() error {
 	if c.Dir == "" {
 		bad("Dir is empty")
 	}
-	if c.MaxBytes < 4096 {
-		bad("MaxBytes %d is under 4096", c.MaxBytes)
+	if c.MaxBytes < MinMaxBytes {
+		bad("MaxBytes %d is under %d", c.MaxBytes, MinMaxBytes)
 	}
 	if c.MaxInFlight < 1 || c.Concurrency < 1 || c.Concurrency > 65535 {
 		bad("MaxInFlight %d and Concurrency %d must be at least 1 (Concurrency at most 65535)", c.MaxInFlight, c.Concurrency)

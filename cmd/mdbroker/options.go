@@ -209,6 +209,9 @@ func (o *options) check() error {
 	} else if err := o.cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := o.titanic.check(); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		errs = append(errs, err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -18,6 +19,15 @@ import (
 type titanicOptions struct {
 	dir      string
 	maxBytes int64
+}
+
+// check refuses what titanic.Config would refuse, so that a bad
+// --titanic-max-bytes is a usage error (exit 2) like any other flag.
+func (t titanicOptions) check() error {
+	if t.maxBytes < titanic.MinMaxBytes {
+		return fmt.Errorf("titanic max bytes %d: want at least %d", t.maxBytes, titanic.MinMaxBytes)
+	}
+	return nil
 }
 
 // newTitanic opens Titanic's store when --titanic is set (nil when it is

@@ -114,3 +114,11 @@ func TestConnectable(t *testing.T) {
 		}
 	}
 }
+
+func TestTitanicMaxBytesTooSmallIsUsage(t *testing.T) {
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"--titanic", t.TempDir(), "--titanic-max-bytes", "100"}, nil, io.Discard, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "titanic max bytes") {
+		t.Fatalf("exit %d, %q; want 2 and the reason", code, stderr.String())
+	}
+}
