@@ -101,7 +101,7 @@ func (d *dispatcher) pump(now time.Time) {
 			delete(d.ready, svc)
 			continue
 		}
-		if svc.probe != (uuid.UUID{}) && now.Sub(svc.probedAt) > d.cfg.AttemptTimeout+d.cfg.ProbeInterval {
+		if svc.probe != (uuid.UUID{}) && now.Sub(svc.probedAt) > d.probeTimeout() {
 			delete(d.probes, svc.probe) // its answer was lost
 			svc.probe = uuid.UUID{}
 		}
@@ -136,7 +136,15 @@ func (d *dispatcher) sendProbe(svc *service, now time.Time) {
 	svc.probe = uuid.New()
 	svc.probedAt = now
 	d.probes[svc.probe] = svc
-	d.out.send(mdp.MMIService, svc.probe, d.cfg.AttemptTimeout, [][]byte{[]byte(svc.name)})
+	d.out.send(mdp.MMIService, svc.probe, d.probeTimeout(), [][]byte{[]byte(svc.name)})
+}
+
+// probeTimeout is how long an mmi.service answer is waited for before the
+// probe is sent again (the broker answers at once; a lost answer means the
+// broker went away): five probe intervals, at least a second, at most an
+// attempt's timeout.
+func (d *dispatcher) probeTimeout() time.Duration {
+	return min(max(5*d.cfg.ProbeInterval, time.Second), d.cfg.AttemptTimeout)
 }
 
 // dispatch sends one attempt of j, with its stored UUID.

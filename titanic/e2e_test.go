@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/workers"
 
@@ -257,4 +258,28 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	again.Close()
+}
+
+func TestBrokerRestartKeepsTitanicWorking(t *testing.T) {
+	first := fastBroker(t)
+	ep := first.Endpoint
+	srv := startTitanic(t, first, t.TempDir())
+	id := newTiclient(t, ep).submit("late", "x")
+	first.Stop()
+
+	second := brokertest.Start(t, func(c *broker.Config) { c.Endpoints = []string{ep}; c.HeartbeatInterval = 50 * time.Millisecond })
+	for _, svc := range []string{mdp.TitanicRequest, mdp.TitanicReply, mdp.TitanicClose} {
+		brokertest.WaitFor(t, svc+" registered again", func() bool { return second.Workers(svc) == 1 })
+	}
+	startWorker(t, second, "late", 1, echo)
+	c := newTiclient(t, ep)
+	if r := c.await(id); joined(r) != "200|x" {
+		t.Fatalf("after the broker restarted: %q", r)
+	}
+	if r := c.await(c.submit("late", "y")); joined(r) != "200|y" {
+		t.Fatalf("a new request after the restart: %q", r)
+	}
+	if st := srv.Stats(); st.Replied != 2 {
+		t.Fatalf("stats %+v", st)
+	}
 }
