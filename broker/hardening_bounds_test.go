@@ -208,4 +208,10 @@ func TestMetricsKeepByteAndTextNamesApart(t *testing.T) {
 	if len(series) != 2 {
 		t.Fatalf("want 2 idle-worker series, got %v", series)
 	}
+	for _, name := range []string{"mdbroker_foreign_replies_total", "mdbroker_expired_held_requests_total",
+		"mdbroker_bad_worker_status_total", "mdbroker_oversize_messages_total"} {
+		if !strings.Contains(string(text), "\n"+name+" 0\n") {
+			t.Errorf("no %s in /metrics", name)
+		}
+	}
 }
