@@ -53,17 +53,35 @@ fi
 echo "install-deps: building libzmq with scripts/libzmq patches ($suffix)" >&2
 started=$(date +%s)
 
-# The source package comes from the distribution's own archive: add a deb-src
-# line when there is none.
+# The source package comes from the distribution's own archive: add deb-src
+# lines (the suites the binary packages come from) when there are none.
 if ! apt-cache showsrc zeromq3 2>/dev/null | grep -q '^Package: zeromq3'; then
+  distro="$(. /etc/os-release && echo "${ID:?}")"
   codename="$(. /etc/os-release && echo "${VERSION_CODENAME:?}")"
-  $sudo tee /etc/apt/sources.list.d/majordomo-deb-src.sources >/dev/null <<EOF
-Types: deb-src
+  case "$distro" in
+  debian)
+    sources="Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: $codename
+Suites: $codename $codename-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: $codename-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" ;;
+  ubuntu)
+    sources="Types: deb-src
+URIs: http://archive.ubuntu.com/ubuntu
+Suites: $codename $codename-updates $codename-security
+Components: main universe
+Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg" ;;
+  *)
+    echo "install-deps: add deb-src lines for zeromq3 to apt's sources ($distro is neither Debian nor Ubuntu)" >&2
+    exit 1 ;;
+  esac
+  echo "$sources" | $sudo tee /etc/apt/sources.list.d/majordomo-deb-src.sources >/dev/null
   apt_get update
 fi
 apt_get install --no-install-recommends dpkg-dev fakeroot >/dev/null
