@@ -22,11 +22,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"syscall"
 
-	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/version"
 	"go.uber.org/zap"
 )
 
@@ -67,14 +65,4 @@ func run(ctx context.Context, args []string, env map[string]string, stdout, stde
 	return 0
 }
 
-func versionString() string {
-	v := "mdbroker " + broker.Version
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
-			}
-		}
-	}
-	return v + " " + runtime.Version()
-}
+func versionString() string { return version.Line("mdbroker") }
