@@ -53,35 +53,36 @@ fi
 echo "install-deps: building libzmq with scripts/libzmq patches ($suffix)" >&2
 started=$(date +%s)
 
-# The source package comes from the distribution's own archive: add deb-src
-# lines (the suites the binary packages come from) when there are none.
+# The source package comes from the archive (or mirror) the machine already
+# takes its packages from: when apt knows no source for zeromq3, add deb-src
+# entries for the suites of its "deb" entries (deb822 stanzas of *.sources
+# files, and one-line entries of *.list files).
+deb822_src() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    case "$f" in */majordomo-deb-src.sources) continue ;; esac
+    awk 'BEGIN { RS = ""; ORS = "\n\n" }
+      /(^|\n)Types:[ \t]*deb[ \t]*(\n|$)/ { sub(/Types:[ \t]*deb[ \t]*/, "Types: deb-src"); print }' "$f"
+  done
+}
+oneline_src() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    case "$f" in */majordomo-deb-src.list) continue ;; esac
+    sed -n 's/^[ \t]*deb[ \t]/deb-src /p' "$f"
+  done
+}
 if ! apt-cache showsrc zeromq3 2>/dev/null | grep -q '^Package: zeromq3'; then
-  distro="$(. /etc/os-release && echo "${ID:?}")"
-  codename="$(. /etc/os-release && echo "${VERSION_CODENAME:?}")"
-  case "$distro" in
-  debian)
-    sources="Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: $codename $codename-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: $codename-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" ;;
-  ubuntu)
-    sources="Types: deb-src
-URIs: http://archive.ubuntu.com/ubuntu
-Suites: $codename $codename-updates $codename-security
-Components: main universe
-Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg" ;;
-  *)
-    echo "install-deps: add deb-src lines for zeromq3 to apt's sources ($distro is neither Debian nor Ubuntu)" >&2
-    exit 1 ;;
-  esac
-  echo "$sources" | $sudo tee /etc/apt/sources.list.d/majordomo-deb-src.sources >/dev/null
+  stanzas="$(deb822_src)"
+  lines="$(oneline_src)"
+  if [ -z "$stanzas" ] && [ -z "$lines" ]; then
+    echo "install-deps: apt has no deb entries to derive deb-src entries from; add a deb-src entry for zeromq3" >&2
+    exit 1
+  fi
+  [ -z "$stanzas" ] || echo "$stanzas" | $sudo tee /etc/apt/sources.list.d/majordomo-deb-src.sources >/dev/null
+  [ -z "$lines" ] || echo "$lines" | $sudo tee /etc/apt/sources.list.d/majordomo-deb-src.list >/dev/null
   apt_get update
 fi
 apt_get install --no-install-recommends dpkg-dev fakeroot >/dev/null
