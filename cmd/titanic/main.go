@@ -9,7 +9,7 @@
 //
 // (mdbroker --titanic DIR runs the same inside the broker's process.)
 //
-// Exit codes: 0 after a clean stop (or --help), 1 when Titanic fails (a
+// Exit codes: 0 after a clean stop (or --help, --version), 1 when Titanic fails (a
 // corrupt or locked store: it refuses to start), 2 for a bad flag or variable.
 package main
 
@@ -29,6 +29,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/version"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -50,6 +51,9 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 	case err != nil:
 		fmt.Fprintf(stderr, "titanic: %v\n", err)
 		return 2
+	case o.version:
+		fmt.Println(version.Line("titanic"))
+		return 0
 	}
 	log := newLogger(o.logLevel, o.logFormat, stderr)
 	defer log.Sync()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,18 @@ func TestCorruptStoreExit1(t *testing.T) {
 	if code := run(context.Background(), []string{"--data", dir, "--broker", "tcp://127.0.0.1:1"}, nil, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "store is corrupt") {
 		t.Fatalf("exit %d, %q", code, stderr.String())
+	}
+}
+
+// --version needs no --data; TITANIC_VERSION (set by containers for other
+// reasons) is not --version and is no error.
+func TestVersionFlag(t *testing.T) {
+	o, err := parseOptions([]string{"--version"}, nil, io.Discard)
+	if err != nil || !o.version {
+		t.Fatalf("--version: version %v, err %v", o.version, err)
+	}
+	o, err = parseOptions([]string{"--data", "d"}, []string{"TITANIC_VERSION=0.3"}, io.Discard)
+	if err != nil || o.version {
+		t.Fatalf("TITANIC_VERSION: version %v, err %v", o.version, err)
 	}
 }

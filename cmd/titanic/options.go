@@ -21,6 +21,7 @@ type options struct {
 	admin     string
 	logLevel  string
 	logFormat string
+	version   bool // --version: print it and exit
 }
 
 func (o *options) flagSet() *flag.FlagSet {
@@ -38,6 +39,7 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&o.admin, "admin", "", "HTTP `address` of /metrics (default: none)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "console", "`format`: console or json")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }
 
@@ -58,6 +60,9 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if o.version {
+		return o, nil
+	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
 	}
@@ -71,7 +76,7 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 	}
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if v, ok := env[envName(f.Name)]; ok && v != "" && !set[f.Name] {
+		if v, ok := env[envName(f.Name)]; ok && v != "" && !set[f.Name] && f.Name != "version" {
 			if err := fs.Set(f.Name, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
 			}
