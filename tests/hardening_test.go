@@ -7,14 +7,18 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 	zmq "github.com/pebbe/zmq4"
 )
 
@@ -41,21 +45,25 @@ const (
 
 func init() {
 	if os.Getenv(rssBrokerEnv) != "" {
-		os.Exit(runRSSBroker(os.Stdin, os.Stdout))
+		os.Exit(runBrokerProcess(os.Stdin, os.Stdout))
 	}
 }
 
-// runRSSBroker runs a broker until stdin closes, after printing its endpoint.
-func runRSSBroker(stdin io.Reader, stdout io.Writer) int {
+// runBrokerProcess runs a broker (MaxMessageSize rssMaxMessage, a 20ms
+// heartbeat) until stdin closes or SIGTERM comes, after printing its
+// endpoint; on SIGTERM it drains as mdbroker does.
+func runBrokerProcess(stdin io.Reader, stdout io.Writer) int {
 	cfg := broker.DefaultConfig()
 	cfg.Endpoints = []string{"tcp://127.0.0.1:*"}
 	cfg.MaxMessageSize = rssMaxMessage
+	cfg.HeartbeatInterval, cfg.HeartbeatLiveness = testHeartbeat, testLiveness
 	b, err := broker.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stdout, "error:", err)
 		return 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer cancel()
 	go func() {
 		io.Copy(io.Discard, stdin)
 		cancel()
@@ -67,7 +75,18 @@ func runRSSBroker(stdin io.Reader, stdout io.Writer) int {
 	return 0
 }
 
-func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
+// childBroker is runBrokerProcess running in a child process.
+type childBroker struct {
+	cmd  *exec.Cmd
+	ep   string
+	done chan struct{} // closed when it has exited; err is then set
+	err  error
+}
+
+// startTestBrokerProcess runs runBrokerProcess in a child process until
+// the test ends.
+func startTestBrokerProcess(t *testing.T) *childBroker {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), rssBrokerEnv+"=1")
 	stdin, err := cmd.StdinPipe()
@@ -82,16 +101,31 @@ func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	b := &childBroker{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		b.err = cmd.Wait()
+		close(b.done)
+	}()
 	t.Cleanup(func() {
 		stdin.Close()
-		cmd.Wait()
+		select {
+		case <-b.done:
+		case <-time.After(waitLong):
+			cmd.Process.Kill()
+			<-b.done
+		}
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "tcp://") {
 		t.Fatalf("broker process said %q (%v)", line, err)
 	}
-	ep := strings.TrimSpace(line)
-	c := dialRaw(t, ep, zmq.DEALER)
+	b.ep = strings.TrimSpace(line)
+	return b
+}
+
+func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
+	b := startTestBrokerProcess(t)
+	c := dialRaw(t, b.ep, zmq.DEALER)
 	ask := func(id uuid.UUID, body [][]byte) mdp.Message {
 		t.Helper()
 		c.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
@@ -106,7 +140,7 @@ func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
 	if m := ask(uuid.New(), [][]byte{make([]byte, 1<<20)}); m.Status != mdp.StatusNotFound {
 		t.Fatalf("warm-up: %v %d, want 404", m.Kind, m.Status)
 	}
-	baseline := procStatusKB(t, cmd.Process.Pid, "VmRSS")
+	baseline := procStatusKB(t, b.cmd.Process.Pid, "VmRSS")
 
 	frame := make([]byte, 1<<20)
 	for i := range frame {
@@ -121,7 +155,7 @@ func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
 			t.Fatalf("message %d: %v %d, want 413", i, m.Kind, m.Status)
 		}
 	}
-	peak := procStatusKB(t, cmd.Process.Pid, "VmHWM")
+	peak := procStatusKB(t, b.cmd.Process.Pid, "VmHWM")
 	bound := baseline + (oversizeFrames<<20+rssMaxMessage+rssMargin)>>10
 	t.Logf("broker RSS: %d KiB before, peak %d KiB after %d MiB in %d messages; bound %d KiB",
 		baseline, peak, oversizeFrames*oversizeMessages, oversizeMessages, bound)
@@ -148,4 +182,51 @@ func procStatusKB(t *testing.T, pid int, name string) int {
 	}
 	t.Fatalf("no %s in /proc/%d/status", name, pid)
 	return 0
+}
+
+// Issue 9, item 11: a call longer than one attempt survives a graceful
+// restart. The broker process gets SIGTERM while a worker holds the
+// request; the client's retries (same UUID) reach the draining broker and
+// are absorbed as duplicates instead of refused with 503, the worker's
+// reply reaches the client, and the broker exits once it is delivered.
+func TestSlowCallSurvivesGracefulShutdown(t *testing.T) {
+	b := startTestBrokerProcess(t)
+	started := make(chan struct{}, 1)
+	startWorker(t, b.ep, "sleep", func(ctx context.Context, req *workers.Request) ([][]byte, error) {
+		started <- struct{}{}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return [][]byte{[]byte("slept")}, nil
+	})
+	// Attempts of 300ms, retried at once: the retries reach the draining
+	// broker long before the worker answers (a broker that refused them
+	// with 503 would use them all up within milliseconds).
+	c := newClient(t, []string{b.ep}, clients.WithTimeout(300*time.Millisecond), clients.WithRetries(8),
+		clients.WithBackoff(0, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	call := c.Go(ctx, "sleep", []byte("1s"))
+	select {
+	case <-started:
+	case <-time.After(waitLong):
+		t.Fatal("the worker never got the request")
+	}
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := call.Wait()
+	if err != nil || len(reply) != 1 || string(reply[0]) != "slept" {
+		t.Fatalf("call across the graceful shutdown: %q, %v", reply, err)
+	}
+	select {
+	case <-b.done:
+		if b.err != nil {
+			t.Fatalf("broker process after SIGTERM: %v", b.err)
+		}
+	case <-time.After(waitLong):
+		t.Fatal("the broker did not exit after draining")
+	}
 }
