@@ -16,6 +16,7 @@ import (
 // measured window.
 type clientStats struct {
 	sent       uint64 // requests sent over the whole run
+	replies    uint64 // replies matched over the whole run, warm-up included
 	answered   uint64 // replies matched in the measured window
 	malformed  uint64 // messages that are not an MDP/0.1 reply for our service
 	mismatched uint64 // replies whose token or body is not one we sent
@@ -49,6 +50,7 @@ type clientSet struct {
 	outstanding        int
 	hist               histogram
 	stats              clientStats
+	progress           progress
 }
 
 func newClients(zctx *zsock.Context, cfg config) (*clientSet, error) {
@@ -61,7 +63,8 @@ func newClients(zctx *zsock.Context, cfg config) (*clientSet, error) {
 		return nil, err
 	}
 	cs := &clientSet{cfg: cfg, ready: ready, slots: make([]slot, cfg.clients*cfg.window),
-		frames: append(head, nil), base: time.Now()}
+		frames: append(head, nil), base: time.Now(),
+		progress: progress{w: cfg.progress, every: cfg.progressEvery, next: cfg.progressEvery}}
 	for c := 0; c < cfg.clients; c++ {
 		s, err := newDealer(zctx, cfg.broker, 2*cfg.window)
 		if err == nil {
@@ -135,11 +138,14 @@ func (cs *clientSet) run(ctx context.Context, cpu *cpuMeter) (measured time.Dura
 			cs.expire(now)
 			nextScan = now + scanInterval(cfg.timeout)
 		}
+		if cs.progress.due(now) {
+			cs.progress.print(cs, now)
+		}
 		if !cs.sending && (cs.outstanding == 0 || interrupted) {
 			cs.stats.unanswered = uint64(cs.outstanding)
 			return measured, nil
 		}
-		wait := nextScan - now
+		wait := min(nextScan, now+cs.progress.until(now)) - now
 		switch {
 		case cs.sending && !cs.measuring:
 			wait = min(wait, warmupEnd-now)
@@ -228,6 +234,7 @@ func (cs *clientSet) reply(c int, frames [][]byte) {
 		cs.stats.mismatched++
 		return
 	}
+	cs.stats.replies++
 	if cs.measuring {
 		cs.stats.answered++
 		cs.hist.record(now - s.sent)

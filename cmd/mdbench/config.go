@@ -40,6 +40,13 @@ type config struct {
 	service   string
 	brokerPID int // 0: do not measure the broker's CPU
 	json      bool
+	quiet     bool // no progress lines
+	version   bool // print the version and exit
+
+	// progress receives a progress line every progressEvery while the
+	// clients run (main: stderr unless --json or --quiet); nil: none.
+	progress      io.Writer
+	progressEvery time.Duration
 }
 
 func defaultConfig() config {
@@ -54,6 +61,8 @@ func defaultConfig() config {
 		warmup:   time.Second,
 		timeout:  5 * time.Second,
 		service:  "mdbench.echo",
+
+		progressEvery: progressInterval,
 	}
 }
 
@@ -78,9 +87,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", cfg.timeout, "a request unanswered this long is counted lost and sent again")
 	fs.StringVar(&cfg.service, "service", cfg.service, "service name")
 	fs.IntVar(&cfg.brokerPID, "broker-pid", 0, "broker process ID, to report its CPU time per request")
-	fs.BoolVar(&cfg.json, "json", false, "print one JSON line")
+	fs.BoolVar(&cfg.json, "json", false, "print one JSON line (and no progress lines)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress line on stderr every second")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if cfg.version {
+		return cfg, nil
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("mdbench: unexpected arguments %q", fs.Args())
@@ -121,6 +135,9 @@ func (c config) validate() error {
 	}
 	if err := mdp.ValidateWorkerService(c.service); err != nil {
 		bad("--service: %v", err)
+	}
+	if c.progressEvery <= 0 {
+		bad("progress interval %v must be positive", c.progressEvery)
 	}
 	if c.brokerPID < 0 {
 		bad("--broker-pid %d is negative", c.brokerPID)

@@ -16,12 +16,15 @@ func TestParseFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{broker: "tcp://127.0.0.1:6000", clients: 16, window: 8, workers: 4, capacity: 16, size: 128,
-		duration: 2 * time.Second, timeout: 5 * time.Second, service: "x", brokerPID: 42, json: true}
+		duration: 2 * time.Second, timeout: 5 * time.Second, service: "x", brokerPID: 42, json: true, progressEvery: progressInterval}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
 	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
+	}
+	if cfg, err := parseFlags([]string{"--version", "--clients", "0"}, io.Discard); err != nil || !cfg.version {
+		t.Errorf("--version (other flags are not checked): %v %v", cfg.version, err)
 	}
 }
 

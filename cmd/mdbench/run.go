@@ -16,6 +16,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 	if err := cfg.validate(); err != nil {
 		return result{}, err
 	}
+	if err := probeBroker(cfg.broker, probeTimeout); err != nil {
+		return result{}, err
+	}
 	cpu := &cpuMeter{pid: cfg.brokerPID}
 	if cfg.brokerPID > 0 {
 		if _, err := processCPU(cfg.brokerPID); err != nil {

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+var progressLine = regexp.MustCompile(`^mdbench +\d+\.\ds (warm-up|measuring|draining) +(\d+) req/s  errors (\d+)  p99 (\d+)µs  outstanding \d+$`)
+
+// A run prints progress lines at the injected interval: well-formed, with
+// requests answered while measuring and no errors against our broker.
+func TestProgressLines(t *testing.T) {
+	ep := startBroker(t)
+	cfg := testConfig(ep)
+	cfg.service = "mdbench.test.progress"
+	var lines bytes.Buffer
+	cfg.progress, cfg.progressEvery = &lines, 100*time.Millisecond
+	var out bytes.Buffer
+	if _, err := run(context.Background(), cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(lines.String(), "\n"), "\n")
+	if len(got) < 3 {
+		t.Fatalf("want a line every 100ms of a 1s run, got %q", lines.String())
+	}
+	measuredRate := false
+	for _, l := range got {
+		m := progressLine.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("progress line %q does not match %v", l, progressLine)
+		}
+		if m[3] != "0" {
+			t.Errorf("errors in %q", l)
+		}
+		if rate, _ := strconv.Atoi(m[2]); m[1] == "measuring" && rate > 0 {
+			measuredRate = true
+		}
+	}
+	if !measuredRate {
+		t.Errorf("no measuring line with a rate: %q", lines.String())
+	}
+	if bytes.Contains(out.Bytes(), []byte("req/s  errors")) {
+		t.Errorf("progress went to stdout: %q", out.String())
+	}
+}
+
+// The progress lines count errors as they happen.
+func TestProgressCountsErrors(t *testing.T) {
+	cfg := testConfig(fakeBroker(t, func(mdp.Message) [][]byte { return nil }))
+	cfg.workers = 0
+	cfg.warmup, cfg.duration, cfg.timeout = 0, 500*time.Millisecond, 50*time.Millisecond
+	var lines bytes.Buffer
+	cfg.progress, cfg.progressEvery = &lines, 100*time.Millisecond
+	if _, err := run(context.Background(), cfg, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	last := lines.String()
+	if i := strings.LastIndex(strings.TrimSuffix(last, "\n"), "\n"); i >= 0 {
+		last = last[i+1:]
+	}
+	m := progressLine.FindStringSubmatch(strings.TrimSuffix(last, "\n"))
+	if m == nil || m[3] == "0" {
+		t.Fatalf("last progress line %q: want errors counted (all lines: %q)", last, lines.String())
+	}
+}
+
+func TestProgressOnlyInTextMode(t *testing.T) {
+	var stderr bytes.Buffer
+	for _, tc := range []struct {
+		json, quiet bool
+		want        io.Writer
+	}{{false, false, &stderr}, {true, false, nil}, {false, true, nil}, {true, true, nil}} {
+		cfg := defaultConfig()
+		cfg.json, cfg.quiet = tc.json, tc.quiet
+		if got := progressTo(cfg, &stderr); got != tc.want {
+			t.Errorf("json %v quiet %v: progress to %v, want %v", tc.json, tc.quiet, got, tc.want)
+		}
+	}
+	cfg, err := parseFlags([]string{"--quiet"}, io.Discard)
+	if err != nil || !cfg.quiet {
+		t.Fatalf("--quiet: %v %v", cfg.quiet, err)
+	}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// closedPort is a loopback port nothing listens on (it did a moment ago).
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestDialAddress(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint, network, addr string
+		ok                      bool
+	}{
+		{"tcp://127.0.0.1:5555", "tcp", "127.0.0.1:5555", true},
+		{"tcp://localhost:5555", "tcp", "localhost:5555", true},
+		{"tcp://127.0.0.1:0;127.0.0.1:5555", "tcp", "127.0.0.1:5555", true},
+		{"tcp://[::1]:5555", "tcp", "[::1]:5555", true},
+		{"ipc:///tmp/md.sock", "unix", "/tmp/md.sock", true},
+		{"ipc://@md", "unix", "@md", true},
+		{"inproc://md", "", "", false},
+		{"nonsense", "", "", false},
+	} {
+		network, addr, ok := dialAddress(tc.endpoint)
+		if network != tc.network || addr != tc.addr || ok != tc.ok {
+			t.Errorf("%s: %q %q %v, want %q %q %v", tc.endpoint, network, addr, ok, tc.network, tc.addr, tc.ok)
+		}
+	}
+}
+
+// A broker that is not there is an error before the run, naming the
+// endpoint, not a run that counts every request lost.
+func TestUnreachableBroker(t *testing.T) {
+	for _, ep := range []string{
+		"tcp://" + closedPort(t),
+		"ipc://" + filepath.Join(t.TempDir(), "no-broker.sock"),
+	} {
+		cfg := testConfig(ep)
+		start := time.Now()
+		r, err := run(context.Background(), cfg, &bytes.Buffer{})
+		if !errors.Is(err, errUnreachable) || !strings.Contains(err.Error(), ep) {
+			t.Errorf("%s: run = %+v, %v; want errUnreachable naming the endpoint", ep, r, err)
+		}
+		if d := time.Since(start); d > 20*time.Second { // a hang check, not a speed claim
+			t.Errorf("%s: took %v", ep, d)
+		}
+	}
+	if err := probeBroker(startBroker(t), probeTimeout); err != nil {
+		t.Errorf("our running broker: %v", err)
+	}
+}
+
+// The binary: --version names the build, and an unreachable broker exits
+// 3 with a message that says so.
+func TestBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "mdbench")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !regexp.MustCompile(`^mdbench \S.* go1\.\S+ \S+/\S+\n$`).Match(out) {
+		t.Fatalf("--version: %v, %q", err, out)
+	}
+	checkRevision(t, out)
+
+	cmd := exec.Command(bin, "--broker", "tcp://"+closedPort(t), "--duration", "1s")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 || !strings.Contains(stderr.String(), "broker unreachable") {
+		t.Fatalf("unreachable broker: %v, stderr %q", err, stderr.String())
+	}
+}
+
+// checkRevision: a binary built with -buildvcs=true in this checkout names
+// a commit of it (HEAD may have moved since: others commit too).
+func checkRevision(t *testing.T, versionLine []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Logf("no git: the revision is not checked")
+		return
+	}
+	m := regexp.MustCompile(`(?:rev |-)([0-9a-f]{12})\b`).FindSubmatch(versionLine)
+	if m == nil {
+		t.Fatalf("--version %q names no commit", versionLine)
+	}
+	rev := string(m[1])
+	cmd := exec.Command("git", "cat-file", "-e", rev+"^{commit}")
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("--version names %s, not a commit: %v %s", rev, err, out)
+	}
+}
