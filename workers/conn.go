@@ -2,13 +2,16 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/wakeup"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -20,9 +23,9 @@ const closeLinger = time.Second
 // conn is one connection to the broker, as the broker sees one worker: a
 // DEALER socket owned by the goroutine that runs run, replaced by a new one
 // whenever the broker goes silent or disconnects us. Handlers run in their
-// own goroutines and hand replies back through out, with a wake-up on an
-// inproc PAIR so that the socket goroutine, blocked in Poll, sees them at
-// once. Everything below that is not a channel belongs to the socket
+// own goroutines and hand replies back through out, with a wake-up
+// (internal/wakeup) so that the socket goroutine, blocked in Poll, sees
+// them at once. Everything below that is not a channel belongs to the socket
 // goroutine.
 type conn struct {
 	w        *Worker
@@ -32,13 +35,12 @@ type conn struct {
 	capacity int
 	version  mdp.Version
 
-	out    chan outMsg
-	wakeCh chan struct{}
-	waker  waker
+	out chan outMsg
+	sig *wakeup.Signal // Wake from any goroutine; the rest is the loop's
 
-	sock     *zmq.Socket // nil while disconnected
-	poller   *zmq.Poller
-	epoch    uint64 // counts sockets; a job's replies go out only on its own
+	sock     *zsock.Socket // nil while disconnected
+	poller   *zsock.Poller // the signal, then sock when connected
+	epoch    uint64        // counts sockets; a job's replies go out only on its own
 	lastSend time.Time
 	lastRecv time.Time
 	lost     bool // the broker sent DISCONNECT
@@ -49,7 +51,6 @@ type conn struct {
 	sendq    []outgoing    // messages waiting for room, oldest first
 	batch    []mdp.Message // recvAll's buffer, reused
 	stale    []string      // recvAll's verdicts, reused
-	pollOut  bool          // the poller watches the socket for POLLOUT
 
 	hctx      context.Context // parent of the handlers' contexts
 	hcancel   context.CancelFunc
@@ -60,8 +61,13 @@ type conn struct {
 	abandoned bool               // forced to stop with handlers running
 }
 
-func newConn(w *Worker, h Handler, capacity int) *conn {
+func newConn(w *Worker, h Handler, capacity int) (*conn, error) {
+	sig, err := wakeup.New()
+	if err != nil {
+		return nil, fmt.Errorf("workers: %w", err)
+	}
 	c := &conn{
+		sig:      sig,
 		w:        w,
 		cfg:      &w.cfg,
 		log:      w.log,
@@ -69,7 +75,6 @@ func newConn(w *Worker, h Handler, capacity int) *conn {
 		capacity: capacity,
 		version:  mdp.V02,
 		out:      make(chan outMsg, 4*capacity),
-		wakeCh:   make(chan struct{}, 1),
 		backoff:  newBackoff(w.cfg.reconnectMin, w.cfg.reconnectMax),
 		inflight: make(map[uuid.UUID]*job),
 		cache:    newReplyCache(w.cfg.dedupSize, w.cfg.dedupBytes, w.cfg.dedupTTL),
@@ -77,32 +82,30 @@ func newConn(w *Worker, h Handler, capacity int) *conn {
 	if w.cfg.protocol == ProtocolV01 {
 		c.version = mdp.V01
 	}
-	return c
+	return c, nil
 }
 
 // wake makes the socket goroutine look at out and at the worker's state. It
 // never blocks and is safe from any goroutine.
-func (c *conn) wake() {
-	select {
-	case c.wakeCh <- struct{}{}:
-	default:
-	}
-}
+func (c *conn) wake() { c.sig.Wake() }
 
 // run serves until the worker stops, then waits for its handlers. It
 // returns an error only when it cannot make a socket at all.
 func (c *conn) run(base context.Context) error {
 	c.hctx, c.hcancel = context.WithCancel(context.WithoutCancel(base))
 	defer c.hcancel()
-	if err := c.waker.open(c.w.zctx, c.wakeCh); err != nil {
-		return fmt.Errorf("workers: wake-up socket: %w", err)
+	defer c.sig.Close()
+	err := c.rebuildPoller()
+	if err == nil {
+		err = c.loop()
 	}
-	defer c.waker.close()
-	err := c.loop()
 	if err != nil {
 		err = fmt.Errorf("workers: socket to %s: %w", c.w.broker, err)
 	}
 	c.finish()
+	if c.poller != nil {
+		c.poller.Close()
+	}
 	if err == nil && c.abandoned {
 		err = ErrDrainTimeout
 	}
@@ -130,12 +133,8 @@ func (c *conn) loop() error {
 }
 
 func (c *conn) connect() error {
-	sock, err := c.w.zctx.NewSocket(zmq.DEALER)
+	sock, err := c.w.zctx.NewSocket(zsock.DEALER)
 	if err != nil {
-		return err
-	}
-	if err := sock.SetLinger(0); err != nil {
-		sock.Close()
 		return err
 	}
 	if err := sock.Connect(c.w.broker); err != nil {
@@ -146,7 +145,9 @@ func (c *conn) connect() error {
 	c.epoch++
 	c.lost, c.broken, c.bye = false, false, false
 	c.dropStale()
-	c.rebuildPoller()
+	if err := c.rebuildPoller(); err != nil {
+		return err
+	}
 	now := time.Now()
 	c.lastRecv = now
 	ready := mdp.Message{Version: c.version, Kind: mdp.WorkerReady, Service: c.w.service}
@@ -165,19 +166,29 @@ func (c *conn) closeSocket() {
 	if c.sock == nil {
 		return
 	}
+	// The poller refers to the socket: it goes first.
+	c.poller.Close()
+	c.poller = nil
 	c.sock.Close()
 	c.sock = nil
 	c.sendq = nil // for a lost connection: the broker re-dispatches
-	c.rebuildPoller()
+	if err := c.rebuildPoller(); err != nil {
+		c.log.Error("poller", zap.Error(err))
+	}
 }
 
-func (c *conn) rebuildPoller() {
-	c.poller = zmq.NewPoller()
-	c.pollOut = false
-	c.poller.Add(c.waker.rx, zmq.POLLIN)
-	if c.sock != nil {
-		c.poller.Add(c.sock, zmq.POLLIN)
+// rebuildPoller polls the wake-up signal, and the socket while connected.
+func (c *conn) rebuildPoller() error {
+	if c.poller != nil {
+		c.poller.Close()
 	}
+	items := []zsock.PollItem{{Fd: c.sig.Fd()}}
+	if c.sock != nil {
+		items = append(items, zsock.PollItem{Socket: c.sock})
+	}
+	p, err := zsock.NewPoller(items...)
+	c.poller = p
+	return err
 }
 
 // serve runs the connected loop: requests in, replies out, heartbeats both
@@ -252,22 +263,27 @@ func (c *conn) wait(d time.Duration) {
 // poll waits up to timeout for a message or a wake-up and handles what
 // came. It returns false on a socket error.
 func (c *conn) poll(timeout time.Duration) bool {
+	if len(c.sendq) > 0 {
+		timeout = min(timeout, sendRetry)
+	}
 	if timeout < time.Millisecond {
 		// zmq_poll counts whole milliseconds; never spin on zero.
 		timeout = time.Millisecond
 	}
-	polled, err := c.poller.Poll(timeout)
-	if err != nil {
+	if c.poller == nil {
+		return false
+	}
+	n, err := c.poller.Wait(timeout)
+	if err != nil && !errors.Is(err, syscall.EINTR) {
 		c.log.Error("poll failed", zap.Error(err))
 		return false
 	}
-	for _, p := range polled {
-		if p.Socket == c.waker.rx {
-			c.waker.drain()
-		} else if p.Socket == c.sock && p.Events&zmq.POLLIN != 0 {
-			if !c.recvAll() {
-				return false
-			}
+	if n > 0 && c.poller.Ready(0) {
+		c.sig.Clear() // before drainOut looks at out
+	}
+	if n > 0 && c.sock != nil && c.poller.Ready(1) {
+		if !c.recvAll() {
+			return false
 		}
 	}
 	if c.sock != nil && !c.broken {

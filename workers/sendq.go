@@ -1,27 +1,32 @@
 package workers
 
 import (
+	"errors"
 	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-// outgoing is one encoded message on its way to the broker: next is the
-// index of its first frame not yet handed to libzmq.
+// outgoing is one encoded message on its way to the broker.
 type outgoing struct {
 	frames [][]byte
-	next   int
 	kind   mdp.Kind
 }
+
+// sendRetry is how soon a message that libzmq could not take is offered
+// again: zsock polls for input only, so the socket goroutine wakes up at
+// this pace while messages wait for room.
+const sendRetry = time.Millisecond
 
 // The send path never blocks the socket goroutine and never drops a reply
 // because the broker is slow. A message that libzmq cannot take at once
 // (its queue to the broker is at the high-water mark) waits in sendq, in
-// order, and the socket is polled for POLLOUT until the queue is empty.
+// order, and is offered again every sendRetry until the queue is empty.
 // While anything waits, the socket goroutine stops taking replies from the
 // handlers (see poll), so a handler streaming faster than the broker reads
 // blocks in Request.Partial: backpressure, not loss. The queue then only
@@ -43,7 +48,7 @@ func (c *conn) send(m *mdp.Message) {
 	}
 	o := outgoing{frames: frames, kind: m.Kind}
 	if len(c.sendq) == 0 {
-		if !c.write(&o) || o.next == len(o.frames) {
+		if sent, ok := c.write(&o); sent || !ok {
 			return
 		}
 	}
@@ -53,61 +58,34 @@ func (c *conn) send(m *mdp.Message) {
 		return
 	}
 	c.sendq = append(c.sendq, o)
-	c.watchWritable(true)
 }
 
 // flush sends what waits in sendq until it is empty or libzmq's queue is
 // full again.
 func (c *conn) flush() {
 	for len(c.sendq) > 0 {
-		o := &c.sendq[0]
-		if !c.write(o) {
+		if sent, ok := c.write(&c.sendq[0]); !sent || !ok {
 			return
-		}
-		if o.next < len(o.frames) {
-			return // still full
 		}
 		c.sendq[0] = outgoing{}
 		c.sendq = c.sendq[1:]
 	}
 	c.sendq = nil
-	c.watchWritable(false)
 }
 
-// write hands o's remaining frames to libzmq without blocking. It returns
-// false when the socket failed: the connection is then replaced.
-func (c *conn) write(o *outgoing) bool {
-	for o.next < len(o.frames) {
-		flags := zmq.DONTWAIT
-		if o.next < len(o.frames)-1 {
-			flags |= zmq.SNDMORE
-		}
-		if _, err := c.sock.SendBytes(o.frames[o.next], flags); err != nil {
-			if zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN) {
-				return true // full: o waits for POLLOUT
-			}
-			c.log.Error("send failed, reconnecting", zap.Stringer("kind", o.kind), zap.Error(err))
-			c.broken = true
-			return false
-		}
-		o.next++
+// write hands o to libzmq, whole, without blocking: sent is false when
+// libzmq's queue is full (o waits), ok is false when the socket failed (the
+// connection is then replaced).
+func (c *conn) write(o *outgoing) (sent, ok bool) {
+	err := c.sock.Send(o.frames, zsock.DontWait)
+	if errors.Is(err, syscall.EAGAIN) {
+		return false, true
+	}
+	if err != nil {
+		c.log.Error("send failed, reconnecting", zap.Stringer("kind", o.kind), zap.Error(err))
+		c.broken = true
+		return false, false
 	}
 	c.lastSend = time.Now()
-	return true
-}
-
-// watchWritable polls the socket for POLLOUT while messages wait.
-func (c *conn) watchWritable(on bool) {
-	if c.sock == nil || c.pollOut == on {
-		return
-	}
-	events := zmq.POLLIN
-	if on {
-		events |= zmq.POLLOUT
-	}
-	if _, err := c.poller.UpdateBySocket(c.sock, events); err != nil {
-		c.log.Error("poller update failed", zap.Error(err))
-		return
-	}
-	c.pollOut = on
+	return true, true
 }

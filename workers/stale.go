@@ -1,11 +1,13 @@
 package workers
 
 import (
+	"errors"
 	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -33,18 +35,24 @@ func (c *conn) recvAll() bool {
 	}()
 	ok := true
 	for len(batch) < maxBatch {
-		frames, err := c.sock.RecvMessageBytes(zmq.DONTWAIT)
-		if err != nil {
-			if zmq.AsErrno(err) != zmq.Errno(syscall.EAGAIN) {
-				c.log.Error("receive failed", zap.Error(err))
-				ok = false
-			}
+		frames, err := c.sock.Recv(zsock.DontWait)
+		if errors.Is(err, syscall.EAGAIN) {
+			break
+		}
+		if err != nil && !errors.Is(err, zsock.ErrTooManyFrames) && !errors.Is(err, zsock.ErrTooLarge) {
+			c.log.Error("receive failed", zap.Error(err))
+			ok = false
 			break
 		}
 		c.lastRecv = time.Now()
+		cut := err
 		m, err := mdp.ParseDealer(frames)
 		if err != nil {
 			c.log.Warn("malformed message from the broker dropped", zap.Error(err))
+			continue
+		}
+		if cut != nil {
+			c.refuseCut(&m, cut)
 			continue
 		}
 		batch = append(batch, m)
@@ -101,4 +109,16 @@ func staleRequests(why []string, batch []mdp.Message, interval time.Duration) []
 		}
 	}
 	return why
+}
+
+// refuseCut answers a request that zsock cut short (more than
+// zsock.MaxFrames frames): its handler never sees a truncated body. Other
+// cut messages are dropped.
+func (c *conn) refuseCut(m *mdp.Message, cut error) {
+	c.log.Warn("message from the broker cut short, refused", zap.Stringer("kind", m.Kind), zap.Error(cut))
+	if m.Kind != mdp.WorkerRequest || c.bye || m.Version != c.version {
+		return
+	}
+	j := &job{c: c, ext: m.Ext, address: m.Address, epoch: c.epoch, id: m.UUID}
+	c.sendFinal(j, Reply{Err: Errorf(mdp.StatusTooLarge, "request of more than %d frames", zsock.MaxFrames)})
 }

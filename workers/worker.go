@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -22,7 +22,7 @@ type Worker struct {
 	cfg     config
 	log     *zap.Logger
 
-	zctx *zmq.Context // this worker's sockets; Run terminates it
+	zctx *zsock.Context // this worker's sockets; Run terminates it
 
 	mu      sync.Mutex
 	started bool
@@ -92,14 +92,16 @@ func New(broker, service string, opts ...Option) (*Worker, error) {
 
 // checkEndpoint lets libzmq judge the endpoint's syntax and transport.
 func checkEndpoint(endpoint string) error {
-	s, err := zmq.NewSocket(zmq.DEALER)
+	zctx, err := zsock.NewContext()
+	if err != nil {
+		return err
+	}
+	defer zctx.Term()
+	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.SetLinger(0); err != nil {
-		return err
-	}
 	return s.Connect(endpoint)
 }
 
@@ -123,7 +125,7 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	zctx, err := zmq.NewContext()
+	zctx, err := zsock.NewContext()
 	if err != nil {
 		w.mu.Unlock()
 		return fmt.Errorf("workers: zmq context: %w", err)
@@ -135,7 +137,18 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 		n, capacity = w.cfg.concurrency, 1
 	}
 	for range n {
-		w.conns = append(w.conns, newConn(w, h, capacity))
+		c, err := newConn(w, h, capacity)
+		if err != nil {
+			for _, c := range w.conns {
+				c.sig.Close()
+			}
+			w.conns = nil
+			w.mu.Unlock()
+			close(w.done)
+			w.term()
+			return err
+		}
+		w.conns = append(w.conns, c)
 	}
 	w.mu.Unlock()
 	defer close(w.done)
