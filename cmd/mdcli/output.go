@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
 
@@ -17,23 +19,29 @@ import (
 type output struct {
 	json           bool
 	stdout, stderr io.Writer
+	// explain, when set, tells why a request to a service timed out (see
+	// explainer); nil: timeouts are not explained.
+	explain func(service string) timeoutCause
 }
 
 type requestFunc func(ctx context.Context, service string, body ...[]byte) ([][]byte, error)
 
-func (o *output) call(ctx context.Context, request requestFunc, service string, args []string) int {
-	body := make([][]byte, len(args))
-	for i, a := range args {
-		body[i] = []byte(a)
-	}
+func (o *output) call(ctx context.Context, request requestFunc, service string, body [][]byte) int {
 	reply, err := request(ctx, service, body...)
 	if err != nil {
-		return o.fail(err)
+		return o.failRequest(service, err)
 	}
+	code := o.printReply(replyJSON(service, reply))
+	return o.mmiStatus(service, reply, code)
+}
+
+// printReply prints one reply: a JSON line, or one line per frame (a
+// frame that is not UTF-8 in hex).
+func (o *output) printReply(doc replyDoc) int {
 	if o.json {
-		return o.printJSON(replyJSON(service, reply))
+		return o.printJSON(doc)
 	}
-	for _, f := range reply {
+	for _, f := range doc.raw {
 		if utf8.Valid(f) {
 			fmt.Fprintf(o.stdout, "%s\n", f)
 		} else {
@@ -43,14 +51,32 @@ func (o *output) call(ctx context.Context, request requestFunc, service string, 
 	return exitOK
 }
 
+// mmiStatus makes an error status in the first frame of an mmi.* reply
+// (501 for an MMI service the broker does not implement, 404 for no such
+// service) exit 1 after the reply was printed; code otherwise.
+func (o *output) mmiStatus(service string, reply [][]byte, code int) int {
+	if code != exitOK || !strings.HasPrefix(service, "mmi.") || len(reply) == 0 {
+		return code
+	}
+	status, err := strconv.Atoi(string(reply[0]))
+	if err != nil || len(reply[0]) != 3 || status < 400 {
+		return code
+	}
+	what := map[int]string{404: "not found", 501: "not implemented by this broker"}[status]
+	fmt.Fprintf(o.stderr, "mdcli: %s answered %d %s\n", service, status, what)
+	return exitServiceError
+}
+
 type replyDoc struct {
 	Service  string   `json:"service"`
-	Encoding string   `json:"encoding"` // "utf-8", or "base64" when a frame is not UTF-8
+	Final    *bool    `json:"final,omitempty"` // stream only: whether this is the FINAL reply
+	Encoding string   `json:"encoding"`        // "utf-8", or "base64" when a frame is not UTF-8
 	Frames   []string `json:"frames"`
+	raw      [][]byte
 }
 
 func replyJSON(service string, reply [][]byte) replyDoc {
-	doc := replyDoc{Service: service, Encoding: "utf-8", Frames: make([]string, len(reply))}
+	doc := replyDoc{Service: service, Encoding: "utf-8", Frames: make([]string, len(reply)), raw: reply}
 	for _, f := range reply {
 		if !utf8.Valid(f) {
 			doc.Encoding = "base64"
@@ -105,8 +131,19 @@ func (o *output) service(name string, exists bool, err error) int {
 	return exitOK
 }
 
+// failRequest is fail, with the cause of a timeout when explain can tell.
+func (o *output) failRequest(service string, err error) int {
+	var cause timeoutCause
+	if errors.Is(err, clients.ErrTimeout) && o.explain != nil {
+		cause = o.explain(service)
+	}
+	return o.failWithCause(err, cause)
+}
+
 // fail reports an error and maps it to an exit code.
-func (o *output) fail(err error) int {
+func (o *output) fail(err error) int { return o.failWithCause(err, timeoutCause{}) }
+
+func (o *output) failWithCause(err error, cause timeoutCause) int {
 	code, status := exitFailure, 0
 	var se *clients.ServiceError
 	if errors.As(err, &se) {
@@ -116,11 +153,16 @@ func (o *output) fail(err error) int {
 		code = exitTimeout
 	}
 	fmt.Fprintln(o.stderr, "mdcli:", err)
+	if cause.text != "" {
+		fmt.Fprintln(o.stderr, "mdcli:", cause.text)
+	}
 	if o.json {
 		o.printJSON(struct {
-			Error  string `json:"error"`
-			Status int    `json:"status,omitempty"`
-		}{err.Error(), status})
+			Error     string `json:"error"`
+			Status    int    `json:"status,omitempty"`
+			Cause     string `json:"cause,omitempty"` // of a timeout: no-broker, no-worker or slow-worker
+			CauseText string `json:"cause_text,omitempty"`
+		}{err.Error(), status, cause.code, cause.text})
 	}
 	return code
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/version"
 )
 
 // Exit codes.
@@ -23,25 +24,15 @@ const (
 
 const defaultBroker = "tcp://127.0.0.1:5555"
 
-const usage = `usage: mdcli [flags] COMMAND [ARGS]
-
-commands:
-  call SERVICE [FRAME...]  send a request (one frame per argument), print the reply frames
-  services                 list the broker's services
-  service NAME             exit 0 if NAME has a worker, 1 if not
-  titanic SUBCOMMAND ...   Titanic: submit, status, fetch, close (mdcli titanic for details)
-  kv SUBCOMMAND ...        an mdkv store: put, get, del, cas, incr, scan, status (mdcli kv for details)
-
-flags (before the command or right after it; every argument after SERVICE is a frame):
-`
-
 // config is what the flags say.
 type config struct {
-	brokers  []string
-	timeout  time.Duration
-	retries  int
-	failFast bool
-	json     bool
+	brokers     []string
+	brokersFrom string // "--broker", "$MAJORDOMO_BROKER" or "default broker"
+	timeout     time.Duration
+	retries     int
+	failFast    bool
+	json        bool
+	version     bool
 }
 
 // attemptTimeout shares the whole call's time among its attempts.
@@ -54,11 +45,39 @@ type brokerList []string
 func (b *brokerList) String() string     { return strings.Join(*b, ",") }
 func (b *brokerList) Set(v string) error { *b = append(*b, v); return nil }
 
-// run is mdcli without the process around it, for tests.
+// process is what mdcli reads and writes besides its arguments.
+type process struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run is mdcli without stdin or environment variables, for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, cmd, rest, code := parseArgs(args, stderr)
-	if cmd == "" {
+	return runIn(ctx, process{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
+		getenv: func(string) string { return "" }}, args)
+}
+
+// runIn is mdcli without the process around it.
+func runIn(ctx context.Context, p process, args []string) int {
+	cfg, cmd, rest, code := parseArgs(args, p.stderr, p.getenv)
+	switch {
+	case cfg.version && cmd == "":
+		fmt.Fprintln(p.stdout, version.Line("mdcli"))
+		return exitOK
+	case cmd == "":
 		return code
+	case cmd == "completion":
+		return printCompletion(p.stdout, p.stderr, rest[0])
+	}
+	out := &output{json: cfg.json, stdout: p.stdout, stderr: p.stderr}
+	var body [][]byte
+	if cmd == "call" || cmd == "stream" {
+		var err error
+		if body, err = readFrames(rest[1:], p.stdin); err != nil {
+			fmt.Fprintln(p.stderr, "mdcli:", err)
+			return exitUsage
+		}
 	}
 	opts := []clients.Option{
 		clients.WithRetries(cfg.retries),
@@ -69,16 +88,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := clients.New(cfg.brokers, opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, "mdcli:", err)
+		fmt.Fprintf(p.stderr, "mdcli: %s: %v\n", cfg.brokersFrom, err)
 		return exitUsage
 	}
 	defer c.Close()
+	out.explain = explainer(ctx, c, cfg.brokers)
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	out := &output{json: cfg.json, stdout: stdout, stderr: stderr}
 	switch cmd {
 	case "call":
-		return out.call(ctx, c.Request, rest[0], rest[1:])
+		return out.call(ctx, c.Request, rest[0], body)
+	case "stream":
+		return out.stream(ctx, c.Stream, rest[0], body)
 	case "services":
 		return out.services(c.Services(ctx))
 	case "titanic":
@@ -92,26 +113,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // parseArgs reads the flags and the command. cmd is "" when run should
-// return code at once (usage errors, or -h).
-func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []string, code int) {
-	fs := flag.NewFlagSet("mdcli", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nexit codes: 0 success, 1 error reply (or no such service), 2 usage, 3 timeout (or 504), 4 other failure")
-	}
+// return code at once (usage errors, -h, or --version: cfg.version).
+func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (cfg config, cmd string, rest []string, code int) {
 	var brokers brokerList
-	fs.Var(&brokers, "broker", "broker endpoint; repeat for several, tried in turn (default "+defaultBroker+")")
-	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "time for the whole call, retries included")
-	fs.IntVar(&cfg.retries, "retries", clients.DefaultRetries, "re-sends after an attempt times out (each attempt gets timeout/(retries+1))")
-	fs.BoolVar(&cfg.failFast, "fail-fast", false, "fail at once with 404 when the service has no worker")
-	fs.BoolVar(&cfg.json, "json", false, "print results and errors as JSON on stdout")
+	fs := newFlagSet(&cfg, &brokers)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	parse := func(a []string) bool {
 		err := fs.Parse(a)
-		if errors.Is(err, flag.ErrHelp) {
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			fmt.Fprint(stderr, usageText(fs))
 			code = exitOK
-		} else if err != nil {
+		case err != nil:
+			fmt.Fprintln(stderr, "mdcli:", err)
+			fmt.Fprintln(stderr, "run mdcli -h for usage")
 			code = exitUsage
 		}
 		return err == nil
@@ -119,24 +135,30 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 	if !parse(args) {
 		return cfg, "", nil, code
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	if fs.NArg() == 0 && !cfg.version {
+		fmt.Fprint(stderr, usageText(fs))
 		return cfg, "", nil, exitUsage
 	}
-	cmd = fs.Arg(0)
-	if !parse(fs.Args()[1:]) {
-		return cfg, "", nil, code
+	if fs.NArg() > 0 {
+		cmd = fs.Arg(0)
+		if !parse(fs.Args()[1:]) {
+			return cfg, "", nil, code
+		}
+		rest = fs.Args()
 	}
-	rest = fs.Args()
-	cfg.brokers = brokers
-	if len(cfg.brokers) == 0 {
-		cfg.brokers = []string{defaultBroker}
+	if cfg.version {
+		return cfg, "", nil, exitOK
 	}
 	bad := func(msg string) (config, string, []string, int) {
 		fmt.Fprintln(stderr, "mdcli:", msg)
 		fmt.Fprintln(stderr, "run mdcli -h for usage")
 		return cfg, "", nil, exitUsage
 	}
+	var err error
+	if cfg.brokers, cfg.brokersFrom, err = brokerEndpoints(brokers, getenv(brokerEnv)); err != nil {
+		return bad(err.Error())
+	}
+	c, known := lookupCommand(cmd)
 	switch {
 	case cfg.timeout <= 0:
 		return bad("--timeout must be positive")
@@ -144,14 +166,30 @@ func parseArgs(args []string, stderr io.Writer) (cfg config, cmd string, rest []
 		return bad("--retries must not be negative")
 	case cfg.attemptTimeout() < time.Millisecond:
 		return bad(fmt.Sprintf("--timeout %v over %d attempts leaves less than 1ms for each", cfg.timeout, cfg.retries+1))
-	case cmd == "call" && len(rest) == 0:
-		return bad("call needs a SERVICE")
-	case cmd == "service" && len(rest) != 1:
-		return bad("service needs exactly one NAME")
-	case cmd == "services" && len(rest) != 0:
-		return bad("services takes no arguments")
-	case cmd != "call" && cmd != "service" && cmd != "services" && cmd != "titanic" && cmd != "kv":
+	case !known:
 		return bad(fmt.Sprintf("unknown command %q", cmd))
+	case c.check != nil && c.check(rest) != "":
+		return bad(c.check(rest))
 	}
 	return cfg, cmd, rest, exitOK
+}
+
+// brokerEndpoints is the --broker list, else the comma-separated list in
+// the environment variable, else the default; from says which.
+func brokerEndpoints(flags []string, env string) (list []string, from string, err error) {
+	if len(flags) > 0 {
+		return flags, "--broker", nil
+	}
+	if strings.TrimSpace(env) == "" {
+		return []string{defaultBroker}, "default broker", nil
+	}
+	for _, e := range strings.Split(env, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			list = append(list, e)
+		}
+	}
+	if len(list) == 0 {
+		return nil, "", fmt.Errorf("%s=%q names no broker", brokerEnv, env)
+	}
+	return list, "$" + brokerEnv, nil
 }

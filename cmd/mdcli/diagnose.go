@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/mdp"
+)
+
+// mmiProbeTimeout bounds the mmi.service question mdcli asks after a
+// request timed out, to say why.
+const mmiProbeTimeout = time.Second
+
+// timeoutCause says why a request timed out: code is a stable word for
+// --json (no-broker, no-worker, slow-worker or slow-broker), text a
+// sentence for people. The zero value says nothing.
+type timeoutCause struct {
+	code, text string
+}
+
+// explainer returns a function that asks the broker, through c and within
+// mmiProbeTimeout, whether a service has a worker, and from the answer (or
+// its absence) tells why a request to it timed out. parent is the
+// command's context without the request's deadline (Ctrl-C still ends it).
+func explainer(parent context.Context, c *clients.Client, brokers []string) func(service string) timeoutCause {
+	return func(service string) timeoutCause {
+		ctx, cancel := context.WithTimeout(parent, mmiProbeTimeout)
+		defer cancel()
+		exists, err := c.ServiceExists(ctx, service)
+		return causeOf(service, brokers, exists, err)
+	}
+}
+
+// causeOf turns the answer to mmi.service (exists, or err) into a cause.
+func causeOf(service string, brokers []string, exists bool, err error) timeoutCause {
+	switch {
+	case errors.Is(err, clients.ErrTimeout):
+		return timeoutCause{"no-broker", fmt.Sprintf("no broker answered %s within 1s either: is a broker running at %s?",
+			mdp.MMIService, strings.Join(brokers, ", "))}
+	case err != nil:
+		return timeoutCause{} // cancelled, or a broker without MMI: nothing to say
+	case strings.HasPrefix(service, "mmi."):
+		return timeoutCause{"slow-broker", fmt.Sprintf("the broker answers %s but did not answer %s in time",
+			mdp.MMIService, service)}
+	case !exists:
+		return timeoutCause{"no-worker", fmt.Sprintf("the broker has no worker for %q (%s: 404): is its worker running?",
+			service, mdp.MMIService)}
+	}
+	return timeoutCause{"slow-worker", fmt.Sprintf("%q has a worker (%s: 200), but no reply came in time: "+
+		"the worker is slow or busy (a longer --timeout may do)", service, mdp.MMIService)}
+}
