@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,22 +30,26 @@ const closeLinger = time.Second
 // goroutine.
 type conn struct {
 	w        *Worker
+	broker   string
 	cfg      *config
 	log      *zap.Logger
 	handler  Handler
 	capacity int
 	version  mdp.Version
 
-	out chan outMsg
-	sig *wakeup.Signal // Wake from any goroutine; the rest is the loop's
+	out    chan outMsg
+	sig    *wakeup.Signal // Wake from any goroutine; the rest is the loop's
+	hungry atomic.Bool    // requests wait in pending for a slot
 
 	sock     *zsock.Socket // nil while disconnected
 	poller   *zsock.Poller // the signal, then sock when connected
 	epoch    uint64        // counts sockets; a job's replies go out only on its own
 	lastSend time.Time
 	lastRecv time.Time
-	lost     bool // the broker sent DISCONNECT
-	broken   bool // a send failed
+	lost     bool   // the broker sent DISCONNECT
+	joined   bool   // the broker has shown it has us (see registry)
+	why      string // why the connection is being replaced
+	broken   bool   // a send failed
 	draining bool
 	bye      bool // DISCONNECT sent (or queued) on this socket
 	backoff  backoff
@@ -61,16 +66,17 @@ type conn struct {
 	abandoned bool               // forced to stop with handlers running
 }
 
-func newConn(w *Worker, h Handler, capacity int) (*conn, error) {
+func newConn(w *Worker, broker string, h Handler, capacity int) (*conn, error) {
 	sig, err := wakeup.New()
 	if err != nil {
 		return nil, fmt.Errorf("workers: %w", err)
 	}
 	c := &conn{
 		sig:      sig,
+		broker:   broker,
+		log:      w.log.With(zap.String("broker", broker)),
 		w:        w,
 		cfg:      &w.cfg,
-		log:      w.log,
 		handler:  h,
 		capacity: capacity,
 		version:  mdp.V02,
@@ -100,7 +106,7 @@ func (c *conn) run(base context.Context) error {
 		err = c.loop()
 	}
 	if err != nil {
-		err = fmt.Errorf("workers: socket to %s: %w", c.w.broker, err)
+		err = fmt.Errorf("workers: socket to %s: %w", c.broker, err)
 	}
 	c.finish()
 	if c.poller != nil {
@@ -137,7 +143,7 @@ func (c *conn) connect() error {
 	if err != nil {
 		return err
 	}
-	if err := sock.Connect(c.w.broker); err != nil {
+	if err := sock.Connect(c.broker); err != nil {
 		sock.Close()
 		return err
 	}
@@ -158,7 +164,7 @@ func (c *conn) connect() error {
 		ready.Heartbeat = c.cfg.heartbeat
 	}
 	c.send(&ready)
-	c.log.Debug("registering", zap.String("broker", c.w.broker), zap.Uint64("epoch", c.epoch))
+	c.log.Debug("registering", zap.Uint64("epoch", c.epoch))
 	return nil
 }
 
@@ -166,6 +172,11 @@ func (c *conn) closeSocket() {
 	if c.sock == nil {
 		return
 	}
+	if c.joined {
+		c.joined = false
+		c.w.reg.lost(c.broker, c.why)
+	}
+	c.why = "worker stopping"
 	// The poller refers to the socket: it goes first.
 	c.poller.Close()
 	c.poller = nil
@@ -224,6 +235,7 @@ func (c *conn) serve() bool {
 		now := time.Now()
 		if now.Sub(c.lastRecv) >= expiry {
 			c.log.Warn("broker silent, reconnecting", zap.Duration("silence", now.Sub(c.lastRecv)))
+			c.why = "silent"
 			return true
 		}
 		// A heartbeat behind queued messages would say nothing new: the
@@ -237,10 +249,12 @@ func (c *conn) serve() bool {
 			timeout = min(timeout, c.lastSend.Add(hb).Sub(now))
 		}
 		if !c.poll(timeout) || c.broken {
+			c.why = "socket error"
 			return true
 		}
 		if c.lost {
 			c.log.Info("broker sent DISCONNECT, reconnecting")
+			c.why = "DISCONNECT"
 			return true
 		}
 	}
@@ -290,5 +304,8 @@ func (c *conn) poll(timeout time.Duration) bool {
 		c.flush()
 	}
 	c.drainOut()
+	if len(c.pending) > 0 {
+		c.startNext() // a slot freed by another connection
+	}
 	return true
 }

@@ -22,6 +22,10 @@ func (c *conn) handleMessage(m *mdp.Message) {
 	}
 	if m.Kind != mdp.WorkerDisconnect {
 		c.backoff.reset()
+		if !c.joined && c.sock != nil {
+			c.joined = true
+			c.w.reg.registered(c.broker)
+		}
 	}
 	switch m.Kind {
 	case mdp.WorkerHeartbeat:
@@ -72,10 +76,15 @@ func (c *conn) accept(m *mdp.Message, now time.Time) {
 		j.req.Deadline = now.Add(m.Timeout)
 	}
 	switch {
-	case c.running < c.capacity:
+	case len(c.pending) == 0 && c.running < c.capacity && c.w.slots.take():
 		c.start(j)
 	case len(c.pending) < c.capacity:
+		// Every slot is busy, with requests from this broker or another:
+		// wait for one (hungry before the retry, so a slot freed after it
+		// wakes us).
 		c.pending = append(c.pending, j)
+		c.hungry.Store(true)
+		c.startNext()
 	default:
 		// A broker that honours our capacity sends at most capacity
 		// requests per connection, and the pending ones of lost connections
@@ -100,6 +109,7 @@ func (c *conn) dropStale() {
 	}
 	clear(c.pending[len(kept):])
 	c.pending = kept
+	c.hungry.Store(len(kept) > 0)
 }
 
 func (c *conn) start(j *job) {
@@ -117,22 +127,35 @@ func (c *conn) start(j *job) {
 func (c *conn) startNext() {
 	for c.running < c.capacity && len(c.pending) > 0 {
 		j := c.pending[0]
-		c.pending[0] = nil
-		c.pending = c.pending[1:]
-		if c.sock == nil || j.epoch != c.epoch {
+		switch {
+		case c.sock == nil || j.epoch != c.epoch:
+			c.popPending()
 			c.forget(j)
-			continue
-		}
-		if d := j.req.Deadline; !d.IsZero() && !time.Now().Before(d) {
+		case !j.req.Deadline.IsZero() && !time.Now().Before(j.req.Deadline):
 			// Its deadline passed while it waited for a slot: answer 504
 			// (which frees its slot at the broker) without running it.
+			c.popPending()
 			c.forget(j)
 			c.w.stale.Add(1)
 			c.log.Warn("request dropped unrun: its deadline passed while it waited for a slot", zap.Stringer("uuid", j.id))
 			c.sendFinal(j, Reply{Err: Errorf(mdp.StatusExpired, "deadline passed before the handler started")})
-			continue
+		case c.w.slots.take():
+			c.popPending()
+			c.start(j)
+		default:
+			return // hungry: the next slot freed wakes us
 		}
-		c.start(j)
+	}
+}
+
+// popPending removes the first pending job; a connection with none left
+// is no longer hungry.
+func (c *conn) popPending() {
+	c.pending[0] = nil
+	c.pending = c.pending[1:]
+	if len(c.pending) == 0 {
+		c.pending = nil
+		c.hungry.Store(false)
 	}
 }
 
@@ -169,6 +192,7 @@ func (c *conn) handleOut(o outMsg) {
 	}
 	j.finished = true
 	c.running--
+	c.w.slots.give()
 	c.forget(j)
 	if j.dedup && o.reply.storable() {
 		c.cache.put(j.id, o.reply, time.Now())
@@ -220,6 +244,7 @@ func (c *conn) finish() {
 		c.forget(j)
 	}
 	c.pending = nil
+	c.hungry.Store(false)
 	force := c.w.force
 	for c.running > 0 {
 		select {

@@ -23,6 +23,11 @@ var (
 	// ErrDrainTimeout: Run stopped with handlers still running when the drain
 	// deadline passed; their contexts were cancelled and their replies lost.
 	ErrDrainTimeout = errors.New("workers: drain deadline passed with requests in flight")
+	// ErrNoBrokers: New without a broker endpoint.
+	ErrNoBrokers = errors.New("workers: no broker endpoints")
+	// ErrUnreachable: Run stopped because no broker had the worker
+	// registered for the unreachable timeout (WithExitWhenUnreachable).
+	ErrUnreachable = errors.New("workers: no broker reachable")
 )
 
 // Error is a handler error that chooses the status code of the error reply.

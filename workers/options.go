@@ -48,6 +48,8 @@ const (
 	DefaultDedupBytes   = 16 << 20
 	DefaultDedupTTL     = time.Minute
 	DefaultDrainTimeout = 10 * time.Second
+
+	DefaultUnreachableTimeout = 10 * time.Second
 )
 
 // Option configures a Worker; see New.
@@ -68,6 +70,9 @@ type config struct {
 	dedupTTL       time.Duration
 	deduper        Deduper
 	drainTimeout   time.Duration
+
+	unreachableTimeout time.Duration
+	exitUnreachable    bool
 }
 
 func defaultConfig() config {
@@ -84,6 +89,8 @@ func defaultConfig() config {
 		dedupBytes:   DefaultDedupBytes,
 		dedupTTL:     DefaultDedupTTL,
 		drainTimeout: DefaultDrainTimeout,
+
+		unreachableTimeout: DefaultUnreachableTimeout,
 	}
 }
 

@@ -14,13 +14,18 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-// Worker serves one service through one broker. Its methods are safe for
-// concurrent use. A Worker runs once: after Run returns, make a new one.
+// Worker serves one service through one or more brokers. Its methods are
+// safe for concurrent use. A Worker runs once: after Run returns, make a
+// new one.
 type Worker struct {
-	broker  string
+	brokers []string
 	service string
 	cfg     config
 	log     *zap.Logger
+	slots   *slots    // the one capacity, shared by every connection
+	reg     *registry // which brokers have us
+
+	unreachable atomic.Bool // Run stopped because no broker was reachable
 
 	zctx *zsock.Context // this worker's sockets; Run terminates it
 
@@ -54,8 +59,14 @@ func (w *Worker) Stats() Stats { return Stats{Stale: w.stale.Load()} }
 // "tcp://127.0.0.1:5555"). It checks the service name, the options and the
 // endpoint's syntax, and does not contact the broker: Run does.
 func New(broker, service string, opts ...Option) (*Worker, error) {
-	if broker == "" {
-		return nil, errors.New("workers: empty broker endpoint")
+	return newWorker([]string{broker}, service, opts...)
+}
+
+// newWorker makes a worker that serves service through every broker in
+// brokers at once (see "Several brokers" in the package documentation).
+func newWorker(brokers []string, service string, opts ...Option) (*Worker, error) {
+	if len(brokers) == 0 {
+		return nil, ErrNoBrokers
 	}
 	if err := mdp.ValidateWorkerService(service); err != nil {
 		return nil, fmt.Errorf("workers: %w", err)
@@ -76,14 +87,27 @@ func New(broker, service string, opts ...Option) (*Worker, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("workers: invalid options: %w", err)
 	}
-	if err := checkEndpoint(broker); err != nil {
-		return nil, fmt.Errorf("workers: broker endpoint %q: %w", broker, err)
+	seen := make(map[string]bool, len(brokers))
+	for _, b := range brokers {
+		if b == "" {
+			return nil, errors.New("workers: empty broker endpoint")
+		}
+		if seen[b] {
+			return nil, fmt.Errorf("workers: broker endpoint %q given twice", b)
+		}
+		seen[b] = true
+		if err := checkEndpoint(b); err != nil {
+			return nil, fmt.Errorf("workers: broker endpoint %q: %w", b, err)
+		}
 	}
+	log := cfg.logger.With(zap.String("service", service))
 	return &Worker{
-		broker:   broker,
+		brokers:  append([]string(nil), brokers...),
 		service:  service,
 		cfg:      cfg,
-		log:      cfg.logger.With(zap.String("service", service)),
+		log:      log,
+		slots:    newSlots(cfg.concurrency),
+		reg:      newRegistry(log),
 		stopping: make(chan struct{}),
 		force:    make(chan struct{}),
 		done:     make(chan struct{}),
@@ -136,19 +160,11 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 	if w.cfg.protocol != ProtocolExtension {
 		n, capacity = w.cfg.concurrency, 1
 	}
-	for range n {
-		c, err := newConn(w, h, capacity)
-		if err != nil {
-			for _, c := range w.conns {
-				c.sig.Close()
-			}
-			w.conns = nil
-			w.mu.Unlock()
-			close(w.done)
-			w.term()
-			return err
-		}
-		w.conns = append(w.conns, c)
+	if err := w.makeConns(h, n, capacity); err != nil {
+		w.mu.Unlock()
+		close(w.done)
+		w.term()
+		return err
 	}
 	w.mu.Unlock()
 	defer close(w.done)
@@ -171,11 +187,70 @@ func (w *Worker) Run(ctx context.Context, h Handler) error {
 		defer close(watched)
 		w.watch(ctx, allDone)
 	}()
+	w.reg.start(time.Now())
+	monitored := make(chan struct{})
+	go func() {
+		defer close(monitored)
+		w.monitor(allDone)
+	}()
 	wg.Wait()
 	close(allDone)
 	<-watched
+	<-monitored
 	w.term()
+	if w.unreachable.Load() {
+		errs = append(errs, fmt.Errorf("%w for %v", ErrUnreachable, w.cfg.unreachableTimeout))
+	}
 	return joinErrors(errs)
+}
+
+// makeConns makes n connections of the given capacity to each broker.
+func (w *Worker) makeConns(h Handler, n, capacity int) error {
+	for _, b := range w.brokers {
+		for range n {
+			c, err := newConn(w, b, h, capacity)
+			if err != nil {
+				for _, c := range w.conns {
+					c.sig.Close()
+				}
+				w.conns = nil
+				return err
+			}
+			w.conns = append(w.conns, c)
+		}
+	}
+	w.slots.conns = w.conns
+	return nil
+}
+
+// Ready is closed once the worker is registered with a broker: the broker
+// has answered (any message after READY) on at least one connection.
+func (w *Worker) Ready() <-chan struct{} { return w.reg.ready }
+
+// monitor logs, once per outage, when no broker has had the worker for the
+// unreachable timeout, and with WithExitWhenUnreachable stops the worker.
+func (w *Worker) monitor(allDone <-chan struct{}) {
+	limit := w.cfg.unreachableTimeout
+	t := time.NewTicker(min(max(limit/4, time.Millisecond), time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-allDone:
+			return
+		case now := <-t.C:
+			d := w.reg.unreachableFor(now)
+			if d < limit || w.isStopping() {
+				continue
+			}
+			w.reg.warnOnce(d)
+			if w.cfg.exitUnreachable {
+				w.unreachable.Store(true)
+				w.beginStop()
+				w.forceStop()
+				return
+			}
+		}
+	}
 }
 
 // term ends the worker's zmq context once every socket is closed: it waits
