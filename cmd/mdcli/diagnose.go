@@ -12,7 +12,7 @@ import (
 )
 
 // mmiProbeTimeout bounds the mmi.service question mdcli asks after a
-// request timed out, to say why.
+// request timed out, to say why (less when --timeout is shorter).
 const mmiProbeTimeout = time.Second
 
 // timeoutCause says why a request timed out: code is a stable word for
@@ -23,24 +23,25 @@ type timeoutCause struct {
 }
 
 // explainer returns a function that asks the broker, through c and within
-// mmiProbeTimeout, whether a service has a worker, and from the answer (or
-// its absence) tells why a request to it timed out. parent is the
-// command's context without the request's deadline (Ctrl-C still ends it).
-func explainer(parent context.Context, c *clients.Client, brokers []string) func(service string) timeoutCause {
+// wait, whether a service has a worker, and from the answer (or its
+// absence) tells why a request to it timed out. parent is the command's
+// context without the request's deadline (Ctrl-C still ends it).
+func explainer(parent context.Context, c *clients.Client, brokers []string, wait time.Duration) func(service string) timeoutCause {
 	return func(service string) timeoutCause {
-		ctx, cancel := context.WithTimeout(parent, mmiProbeTimeout)
+		ctx, cancel := context.WithTimeout(parent, wait)
 		defer cancel()
 		exists, err := c.ServiceExists(ctx, service)
-		return causeOf(service, brokers, exists, err)
+		return causeOf(service, brokers, wait, exists, err)
 	}
 }
 
-// causeOf turns the answer to mmi.service (exists, or err) into a cause.
-func causeOf(service string, brokers []string, exists bool, err error) timeoutCause {
+// causeOf turns the answer to mmi.service (exists, or err), asked within
+// wait, into a cause.
+func causeOf(service string, brokers []string, wait time.Duration, exists bool, err error) timeoutCause {
 	switch {
 	case errors.Is(err, clients.ErrTimeout):
-		return timeoutCause{"no-broker", fmt.Sprintf("no broker answered %s within 1s either: is a broker running at %s?",
-			mdp.MMIService, strings.Join(brokers, ", "))}
+		return timeoutCause{"no-broker", fmt.Sprintf("no broker answered %s within %v either: is a broker running at %s?",
+			mdp.MMIService, wait, strings.Join(brokers, ", "))}
 	case err != nil:
 		return timeoutCause{} // cancelled, or a broker without MMI: nothing to say
 	case strings.HasPrefix(service, "mmi."):

@@ -92,7 +92,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 		return exitUsage
 	}
 	defer c.Close()
-	out.explain = explainer(ctx, c, cfg.brokers)
+	out.explain = explainer(ctx, c, cfg.brokers, min(mmiProbeTimeout, cfg.timeout))
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	switch cmd {
