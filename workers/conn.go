@@ -62,7 +62,7 @@ type conn struct {
 	running   int                // handler goroutines started and not yet finished
 	pending   []*job             // accepted while all slots were busy
 	inflight  map[uuid.UUID]*job // de-duplicable jobs pending or running
-	cache     *replyCache        // recent replies by client UUID
+	cache     *replyCache        // recent replies by client UUID (the worker's, shared)
 	abandoned bool               // forced to stop with handlers running
 }
 
@@ -83,7 +83,7 @@ func newConn(w *Worker, broker string, h Handler, capacity int) (*conn, error) {
 		out:      make(chan outMsg, 4*capacity),
 		backoff:  newBackoff(w.cfg.reconnectMin, w.cfg.reconnectMax),
 		inflight: make(map[uuid.UUID]*job),
-		cache:    newReplyCache(w.cfg.dedupSize, w.cfg.dedupBytes, w.cfg.dedupTTL),
+		cache:    w.cache,
 	}
 	if w.cfg.protocol == ProtocolV01 {
 		c.version = mdp.V01

@@ -3,6 +3,7 @@ package workers
 import (
 	"container/list"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,9 +48,11 @@ const cacheEntryOverhead = 128
 
 // replyCache is the bounded in-memory cache of recent FINAL replies by
 // request UUID, bounded in entries, in bytes and in age. Entries go in time
-// order, so the oldest is at the front for all three bounds. Not safe for
-// concurrent use: the connection's socket goroutine owns it.
+// order, so the oldest is at the front for all three bounds. One cache
+// serves the worker's connections to every broker (a client's retry through
+// another broker is answered from it), so a mutex guards it.
 type replyCache struct {
+	mu       sync.Mutex
 	size     int
 	maxBytes int
 	ttl      time.Duration
@@ -79,6 +82,8 @@ func replyBytes(r Reply) int {
 }
 
 func (c *replyCache) get(id uuid.UUID, now time.Time) (Reply, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.expire(now)
 	if e, ok := c.byID[id]; ok {
 		return e.Value.(*cacheEntry).reply, true
@@ -87,6 +92,8 @@ func (c *replyCache) get(id uuid.UUID, now time.Time) (Reply, bool) {
 }
 
 func (c *replyCache) put(id uuid.UUID, r Reply, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	n := replyBytes(r)
 	if c.size == 0 || n > c.maxBytes {
 		return // a reply larger than the whole cache is not kept

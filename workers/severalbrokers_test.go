@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // startMultiWorker runs a worker registered with every broker in eps, with
@@ -175,4 +178,29 @@ func unusedEndpoint(t *testing.T) string {
 	}
 	defer l.Close()
 	return "tcp://" + l.Addr().String()
+}
+
+// A client's retry that reaches the worker through another broker is
+// answered from the worker's one reply cache, without running again.
+func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
+	b1 := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	b2 := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
+	var calls atomic.Int32
+	startMultiWorker(t, []string{b1.ep, b2.ep}, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+		n := calls.Add(1)
+		return [][]byte{[]byte("call"), {byte('0' + n)}}, nil
+	}))
+	r1 := b1.wait(1, "XREADY at the first broker", isKind(mdp.WorkerReady))
+	r2 := b2.wait(1, "XREADY at the second broker", isKind(mdp.WorkerReady))
+	id := uuid.New()
+	b1.send(r1.id, xrequest("client", id, mdp.FlagClientUUID, "x"))
+	b1.wait(1, "FINAL through the first broker", finalFor(id))
+	b2.send(r2.id, xrequest("client-again", id, mdp.FlagClientUUID, "x"))
+	retry := b2.wait(1, "FINAL through the second broker", finalFor(id))
+	if !bodyIs(retry.msg.Body, "call", "1") {
+		t.Fatalf("retry answered %q, want the first call's reply", retry.msg.Body)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("handler ran %d times, want 1", n)
+	}
 }

@@ -22,8 +22,9 @@ type Worker struct {
 	service string
 	cfg     config
 	log     *zap.Logger
-	slots   *slots    // the one capacity, shared by every connection
-	reg     *registry // which brokers have us
+	slots   *slots      // the one capacity, shared by every connection
+	reg     *registry   // which brokers have us
+	cache   *replyCache // recent replies, for every connection
 
 	unreachable atomic.Bool // Run stopped because no broker was reachable
 
@@ -108,6 +109,7 @@ func newWorker(brokers []string, service string, opts ...Option) (*Worker, error
 		log:      log,
 		slots:    newSlots(cfg.concurrency),
 		reg:      newRegistry(log),
+		cache:    newReplyCache(cfg.dedupSize, cfg.dedupBytes, cfg.dedupTTL),
 		stopping: make(chan struct{}),
 		force:    make(chan struct{}),
 		done:     make(chan struct{}),
