@@ -36,9 +36,11 @@
 //
 // # Reliability
 //
-// One goroutine per connection owns the DEALER socket; handlers run in
-// their own goroutines and hand their replies back through a channel and an
-// inproc wake-up, so heartbeats keep flowing however slow a handler is. With
+// One goroutine per connection owns the DEALER socket (internal/zsock: a
+// whole message crosses cgo in one call); handlers run in their own
+// goroutines and hand their replies back through a channel and a wake-up
+// pipe (internal/wakeup) polled beside the socket, so heartbeats keep
+// flowing however slow a handler is. With
 // the extension the worker declares its heartbeat interval in XREADY and the
 // broker expires it on that interval, so the two sides never disagree. A
 // broker silent for interval × liveness, or one that sends DISCONNECT, is
@@ -52,6 +54,34 @@
 // meanwhile Request.Partial and the handlers' returns wait too
 // (backpressure). Messages dropped (malformed, for a lost connection, or
 // beyond the bounds below) are logged.
+//
+// # Several brokers
+//
+// A worker may serve through several brokers at once, all active (see
+// ARCHITECTURE.md, "Beyond one machine"): it keeps its own connections to
+// each, with their own heartbeats and reconnect backoff, so a broker that
+// dies or restarts is reconnected to while the others keep serving. Its
+// capacity (WithConcurrency) is one, shared by all: every broker is offered
+// the whole capacity (with the extension, XREADY declares k on one
+// connection per broker; with a plain protocol, k connections of capacity
+// one per broker), because the clients of a healthy system mostly send to
+// one broker and it should be able to use all of the worker. A request
+// that finds all k handlers busy with requests from other brokers waits in
+// the worker, in arrival order, and runs when a slot frees, or is answered
+// 504 unrun if its deadline passes first. So k handlers never run at once
+// more than k, and a worker on N brokers holds at most (N−1)×k requests
+// waiting in the worker beyond the k it runs; the broker that sent them
+// sees them in flight. The reply cache is the worker's, not a connection's:
+// a client's retry through another broker (same UUID) is answered from it.
+// A retry that arrives through another broker while the first delivery is
+// still running here runs again (at-least-once); a durable Deduper covers
+// that case as it covers retries that reach another worker process.
+//
+// The worker logs at info when it has registered with a broker (the broker
+// has answered its READY) and when it loses one; Ready is closed at its
+// first registration. When no broker has had it for WithUnreachableTimeout
+// (default 10 s) it logs an error, once per outage; with
+// WithExitWhenUnreachable, Run then stops and returns ErrUnreachable.
 //
 // # Stale requests
 //
@@ -91,8 +121,8 @@
 // # Concurrency and shutdown
 //
 // WithConcurrency(k) runs up to k handlers at once: with the extension on
-// one connection whose capacity the broker honours, with a plain protocol on
-// k connections. The bound holds across reconnects: handlers of a lost
+// one connection per broker whose capacity the broker honours, with a plain
+// protocol on k connections per broker. The bound holds across reconnects: handlers of a lost
 // connection still count, and a request that finds all k slots busy (which
 // only happens after a reconnect) waits for one; a request beyond k
 // waiting (a broker ignoring our capacity) gets 503 at once.
