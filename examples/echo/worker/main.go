@@ -30,7 +30,7 @@ func main() {
 }
 
 func run(broker, service string, concurrency int) error {
-	log, err := zap.NewDevelopment()
+	log, err := newLogger()
 	if err != nil {
 		return err
 	}
@@ -43,6 +43,15 @@ func run(broker, service string, concurrency int) error {
 	defer stop()
 	log.Info("serving", zap.String("service", service), zap.String("broker", broker))
 	return w.Run(ctx, workers.HandlerFunc(echo))
+}
+
+// newLogger is zap's development logger (readable lines, debug and up)
+// without its stack traces: a warning such as "broker silent, reconnecting"
+// is one line, not a screenful.
+func newLogger() (*zap.Logger, error) {
+	cfg := zap.NewDevelopmentConfig()
+	cfg.DisableStacktrace = true
+	return cfg.Build()
 }
 
 // echo streams each body frame as a PARTIAL reply, then answers with the
