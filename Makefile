@@ -7,7 +7,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 FUZZTIME    ?= 60s
 
-.PHONY: all deps build run test lint fmt-check vet staticcheck verify-systemd unit fuzz bench clean
+.PHONY: all deps build run test lint fmt-check vet staticcheck verify-systemd unit fuzz bench clean soak-titanic
 
 all: build
 
@@ -54,3 +54,8 @@ clean:
 # contrib/systemd/mdbroker.service, where systemd-analyze exists.
 verify-systemd:
 	@bash scripts/verify-systemd.sh
+
+# Long crash runs, outside `make test`: kill -9 of Titanic five times during
+# 20,000 submissions (every 200 answered, each run once at the worker).
+soak-titanic: deps
+	TITANIC_SOAK_SUBMISSIONS=20000 TITANIC_SOAK_KILLS=5 $(GO) test -race -count=1 -timeout 20m -run TestKill9 -v ./titanic/
