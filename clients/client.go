@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
-	zmq "github.com/pebbe/zmq4"
-	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -24,7 +22,7 @@ type Client struct {
 	closed bool
 	queue  []command // for the loop, in order
 	woken  bool      // a wake-up byte is on its way to the loop
-	wake   *zmq.Socket
+	wake   *wakeRelay
 
 	loopDone chan struct{}
 }
@@ -49,7 +47,7 @@ func New(brokers []string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.wake = l.wakeOut
+	c.wake = startWakeRelay(l.wakeOut, o.logger)
 	go l.run()
 	return c, nil
 }
@@ -109,7 +107,7 @@ func (c *Client) Close() error {
 	<-c.loopDone
 	c.mu.Lock()
 	if c.wake != nil {
-		c.wake.Close()
+		c.wake.stop()
 		c.wake = nil
 	}
 	c.mu.Unlock()
@@ -164,19 +162,13 @@ func (c *Client) post(cmd command) bool {
 	return true
 }
 
-// wakeLocked sends the loop one wake-up byte unless one is already on its
-// way. The caller holds c.mu, which also guards the wake socket.
+// wakeLocked has the loop woken unless a wake-up is already on its way.
+// The caller holds c.mu.
 func (c *Client) wakeLocked() {
-	if c.woken {
-		return
+	if !c.woken {
+		c.wake.wake()
+		c.woken = true
 	}
-	if _, err := c.wake.SendBytes(wakeByte, zmq.DONTWAIT); err != nil {
-		// The inproc pipe holds at most one byte at a time (woken), so this
-		// only fails if the loop's end is gone; the next post tries again.
-		c.opts.logger.Warn("clients: waking the loop failed", zap.Error(err))
-		return
-	}
-	c.woken = true
 }
 
 // takeCommands is the loop's side of post.
@@ -189,8 +181,6 @@ func (c *Client) takeCommands(buf []command) []command {
 	c.mu.Unlock()
 	return buf
 }
-
-var wakeByte = []byte{1}
 
 type counters struct {
 	requests, attempts, retries, replies, partials atomic.Uint64

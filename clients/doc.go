@@ -12,7 +12,8 @@
 //
 // A Client is safe for use by many goroutines at once. One goroutine inside
 // owns its ZeroMQ sockets; Request, Go, Stream and the rest hand their work
-// to it through a queue and an inproc wake-up socket.
+// to it through a queue and an inproc wake-up socket (whose sending end
+// belongs to one relay goroutine: no socket is shared between goroutines).
 //
 // # Requests, attempts and retries
 //
