@@ -102,7 +102,7 @@ func newFlagSet(cfg *config, brokers *brokerList) *flag.FlagSet {
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "time for the whole call, retries included")
 	fs.IntVar(&cfg.retries, "retries", clients.DefaultRetries, "re-sends after an attempt times out (each attempt gets timeout/(retries+1))")
 	fs.BoolVar(&cfg.failFast, "fail-fast", false, "fail at once with 404 when the service has no worker")
-	fs.BoolVar(&cfg.json, "json", false, "print results and errors as JSON on stdout")
+	fs.BoolVar(&cfg.json, "json", false, "print results and errors as JSON on stdout (stream: one line per reply, \"final\" true on the last)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	return fs
 }

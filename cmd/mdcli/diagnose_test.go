@@ -80,6 +80,18 @@ func TestTimeoutSaysWhy(t *testing.T) {
 	}
 }
 
+// service and services, which ask the broker itself, say that no broker
+// answered when they time out.
+func TestMMITimeoutSaysNoBroker(t *testing.T) {
+	ep := closedEndpoint(t)
+	for _, args := range [][]string{{"service", "echo"}, {"services"}} {
+		code, _, stderr := invocation{}.do(t, append([]string{"--broker", ep, "--timeout=200ms", "--retries=0"}, args...)...)
+		if code != exitTimeout || !strings.Contains(stderr, "no broker answered: is a broker running at "+ep+"?") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
 // Errors other than a timeout are not explained, and nothing is asked.
 func TestOnlyTimeoutsAreExplained(t *testing.T) {
 	asked := false

@@ -22,6 +22,7 @@ type output struct {
 	// explain, when set, tells why a request to a service timed out (see
 	// explainer); nil: timeouts are not explained.
 	explain func(service string) timeoutCause
+	brokers []string // the endpoints, for the timeout of an mmi.* question
 }
 
 type requestFunc func(ctx context.Context, service string, body ...[]byte) ([][]byte, error)
@@ -94,7 +95,7 @@ func replyJSON(service string, reply [][]byte) replyDoc {
 
 func (o *output) services(list []clients.ServiceInfo, err error) int {
 	if err != nil {
-		return o.fail(err)
+		return o.failMMI(err)
 	}
 	if o.json {
 		if list == nil {
@@ -113,7 +114,7 @@ func (o *output) services(list []clients.ServiceInfo, err error) int {
 
 func (o *output) service(name string, exists bool, err error) int {
 	if err != nil {
-		return o.fail(err)
+		return o.failMMI(err)
 	}
 	if o.json {
 		o.printJSON(struct {
@@ -136,6 +137,16 @@ func (o *output) failRequest(service string, err error) int {
 	var cause timeoutCause
 	if errors.Is(err, clients.ErrTimeout) && o.explain != nil {
 		cause = o.explain(service)
+	}
+	return o.failWithCause(err, cause)
+}
+
+// failMMI is fail for a question to the broker itself (mmi.*): a timeout
+// there means no broker answered, without asking again.
+func (o *output) failMMI(err error) int {
+	var cause timeoutCause
+	if errors.Is(err, clients.ErrTimeout) && len(o.brokers) > 0 {
+		cause = timeoutCause{"no-broker", "no broker answered: is a broker running at " + strings.Join(o.brokers, ", ") + "?"}
 	}
 	return o.failWithCause(err, cause)
 }

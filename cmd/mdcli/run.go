@@ -93,6 +93,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 	}
 	defer c.Close()
 	out.explain = explainer(ctx, c, cfg.brokers, min(mmiProbeTimeout, cfg.timeout))
+	out.brokers = cfg.brokers
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	switch cmd {
