@@ -34,8 +34,8 @@
 //
 // While it runs it prints a progress line every second on stderr (the
 // phase, replies per second over that second, the errors the clients have
-// counted so far, the p99 of the measured window so far and the requests
-// outstanding), unless --json or --quiet:
+// counted so far, the p99 of the measured window so far ("-" before it)
+// and the requests outstanding), unless --json or --quiet:
 //
 //	mdbench    3.0s measuring     41234 req/s  errors 0  p99 412µs  outstanding 16
 //

@@ -57,8 +57,12 @@ func (p *progress) print(cs *clientSet, now time.Duration) {
 		phase = "warm-up"
 	}
 	errs := st.lost + st.stale + st.malformed + st.mismatched + st.sendErrors
-	fmt.Fprintf(p.w, "mdbench %6.1fs %-9s %9.0f req/s  errors %d  p99 %.0fµs  outstanding %d\n",
-		now.Seconds(), phase, rate, errs, micros(cs.hist.quantile(0.99)), cs.outstanding)
+	p99 := "-" // nothing measured yet
+	if cs.hist.n > 0 {
+		p99 = fmt.Sprintf("%.0fµs", micros(cs.hist.quantile(0.99)))
+	}
+	fmt.Fprintf(p.w, "mdbench %6.1fs %-9s %9.0f req/s  errors %d  p99 %s  outstanding %d\n",
+		now.Seconds(), phase, rate, errs, p99, cs.outstanding)
 	p.last, p.lastReplies = now, st.replies
 	for p.next <= now {
 		p.next += p.every

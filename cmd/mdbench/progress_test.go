@@ -13,7 +13,7 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-var progressLine = regexp.MustCompile(`^mdbench +\d+\.\ds (warm-up|measuring|draining) +(\d+) req/s  errors (\d+)  p99 (\d+)µs  outstanding \d+$`)
+var progressLine = regexp.MustCompile(`^mdbench +\d+\.\ds (warm-up|measuring|draining) +(\d+) req/s  errors (\d+)  p99 (\d+µs|-)  outstanding \d+$`)
 
 // A run prints progress lines at the injected interval: well-formed, with
 // requests answered while measuring and no errors against our broker.
@@ -40,8 +40,11 @@ func TestProgressLines(t *testing.T) {
 		if m[3] != "0" {
 			t.Errorf("errors in %q", l)
 		}
-		if rate, _ := strconv.Atoi(m[2]); m[1] == "measuring" && rate > 0 {
+		if rate, _ := strconv.Atoi(m[2]); m[1] == "measuring" && rate > 0 && m[4] != "-" {
 			measuredRate = true
+		}
+		if m[1] == "warm-up" && m[4] != "-" {
+			t.Errorf("a p99 before measuring: %q", l)
 		}
 	}
 	if !measuredRate {
