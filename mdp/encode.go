@@ -37,6 +37,9 @@ func (m *Message) AppendFrames(dst [][]byte) ([][]byte, error) {
 		dst = append(dst, []byte(m.Service))
 		if m.Ext {
 			dst = append(dst, encodeReadyMeta(m.Tier, m.Capacity, m.Heartbeat))
+			if m.hasReadyInfo() {
+				dst = append(dst, encodeReadyInfo(m))
+			}
 		}
 		return dst, nil
 	case WorkerRequest, WorkerPartial, WorkerFinal, WorkerError:
@@ -95,6 +98,13 @@ func (m *Message) check() error {
 		}
 		if m.Ext && (m.Tier == 0 || m.Capacity == 0) {
 			return fmt.Errorf("%w: tier %d and capacity %d must be at least 1", ErrBadExtension, m.Tier, m.Capacity)
+		}
+		if m.Ext {
+			if err := m.validateReadyInfo(); err != nil {
+				return err
+			}
+		} else if m.hasReadyInfo() {
+			return fmt.Errorf("%w: mode, name, version and metadata need the extension", ErrInvalidMessage)
 		}
 	case WorkerRequest, WorkerPartial, WorkerFinal, WorkerError:
 		if len(m.Address) == 0 || len(m.Address) > MaxAddressLen {

@@ -117,6 +117,15 @@ type Message struct {
 	Capacity  uint16
 	Heartbeat time.Duration
 
+	// Mode, WorkerName, WorkerVersion and Metadata (Ext, WorkerReady): the
+	// optional ready info frame. Mode is the service mode the worker asks
+	// for (ModeUnset: none); the rest describe the worker to discovery
+	// (mmi.workers). The frame is sent only when one of them is set.
+	Mode          Mode
+	WorkerName    string
+	WorkerVersion string
+	Metadata      map[string]string
+
 	// Status and Text (Ext, ClientError and WorkerError): the error's code and
 	// optional human-readable text.
 	Status Status

@@ -136,14 +136,19 @@ func parseWorker(m *Message, rest [][]byte, dir Direction, table map[byte]comman
 		if len(rest) < want {
 			return fmt.Errorf("%w: %s needs %d frames, has %d", ErrMissingFrames, m.Kind, want, len(rest))
 		}
-		if len(rest) > want {
+		if len(rest) > want && !(c.ext && len(rest) == want+1) {
 			return fmt.Errorf("%w: %s takes %d frames, has %d", ErrExtraFrames, m.Kind, want, len(rest))
 		}
 		if err := setService(m, rest[0], true); err != nil {
 			return err
 		}
 		if c.ext {
-			return decodeReadyMeta(rest[1], m)
+			if err := decodeReadyMeta(rest[1], m); err != nil {
+				return err
+			}
+			if len(rest) == 3 {
+				return decodeReadyInfo(rest[2], m)
+			}
 		}
 		return nil
 	}

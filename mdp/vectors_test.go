@@ -42,20 +42,24 @@ type vector struct {
 // expect lists every field a parse can set; an absent field must parse as
 // its zero value.
 type expect struct {
-	Kind        string   `json:"kind"`
-	Ext         bool     `json:"ext"`
-	Identity    string   `json:"identity"`
-	Service     string   `json:"service"`
-	Address     string   `json:"address"`
-	UUID        string   `json:"uuid"`
-	TimeoutMS   uint32   `json:"timeout_ms"`
-	Flags       uint8    `json:"flags"`
-	Tier        uint8    `json:"tier"`
-	Capacity    uint16   `json:"capacity"`
-	HeartbeatMS uint32   `json:"heartbeat_ms"`
-	Status      uint16   `json:"status"`
-	Text        string   `json:"text"`
-	Body        []string `json:"body"`
+	Kind        string            `json:"kind"`
+	Ext         bool              `json:"ext"`
+	Identity    string            `json:"identity"`
+	Service     string            `json:"service"`
+	Address     string            `json:"address"`
+	UUID        string            `json:"uuid"`
+	TimeoutMS   uint32            `json:"timeout_ms"`
+	Flags       uint8             `json:"flags"`
+	Tier        uint8             `json:"tier"`
+	Capacity    uint16            `json:"capacity"`
+	HeartbeatMS uint32            `json:"heartbeat_ms"`
+	Mode        string            `json:"mode"`
+	WorkerName  string            `json:"worker_name"`
+	WorkerVer   string            `json:"worker_version"`
+	Metadata    map[string]string `json:"metadata"`
+	Status      uint16            `json:"status"`
+	Text        string            `json:"text"`
+	Body        []string          `json:"body"`
 }
 
 // errorCodes maps the stable error codes of the vectors (spec/vectors.md) to
@@ -308,6 +312,13 @@ func checkMessage(t *testing.T, l loaded, id []byte, m mdp.Message) {
 	check("tier", m.Tier, e.Tier)
 	check("capacity", m.Capacity, e.Capacity)
 	check("heartbeat", m.Heartbeat, time.Duration(e.HeartbeatMS)*time.Millisecond)
+	if e.Mode == "" {
+		e.Mode = mdp.ModeUnset.String()
+	}
+	check("mode", m.Mode, e.Mode)
+	check("worker name", m.WorkerName, e.WorkerName)
+	check("worker version", m.WorkerVersion, e.WorkerVer)
+	check("metadata", m.Metadata, e.Metadata)
 	check("status", uint16(m.Status), e.Status)
 	check("text", m.Text, e.Text)
 	body := make([]string, len(m.Body))
