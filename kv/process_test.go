@@ -31,20 +31,41 @@ type procCluster struct {
 	kv     *Client
 }
 
-// buildMdkv builds cmd/mdkv (with -race when the test has it) into a
-// temporary directory.
+// mdkvBinary is cmd/mdkv built once per test run (with -race when the
+// tests have it), in a directory TestMain removes.
+var mdkvBinary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
 func buildMdkv(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mdkv")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
+	b := &mdkvBinary
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "mdkv-test-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "mdkv")
+		args := []string{"build", "-o", b.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, "../cmd/mdkv")...).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	out, err := exec.Command("go", append(args, "../cmd/mdkv")...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	return b.path
+}
+
+func removeMdkvBinary() {
+	if mdkvBinary.dir != "" {
+		os.RemoveAll(mdkvBinary.dir)
 	}
-	return bin
 }
 
 func startProcCluster(t *testing.T, size int) *procCluster {
