@@ -226,7 +226,10 @@ func (w *Worker) makeConns(h Handler, n, capacity int) error {
 }
 
 // Ready is closed once the worker is registered with a broker: the broker
-// has answered (any message after READY) on at least one connection.
+// has sent something after its READY on at least one connection. MDP does
+// not acknowledge READY, so that is the broker's first heartbeat (one
+// heartbeat interval after the connection) unless a request comes sooner;
+// requests sent meanwhile wait in the broker for the worker.
 func (w *Worker) Ready() <-chan struct{} { return w.reg.ready }
 
 // monitor logs, once per outage, when no broker has had the worker for the
