@@ -19,6 +19,27 @@ import (
 //	go test -run '^$' -bench Store -benchtime 2000x ./kv/
 func BenchmarkStore(b *testing.B) {
 	c := startClusterTB(b, 3)
+	benchKinds(b, c)
+}
+
+// BenchmarkStoreProcesses is BenchmarkStore with each node an mdkv process
+// (the broker and the client stay in the benchmark's process).
+//
+//	go test -run '^$' -bench StoreProcesses -benchtime 2000x ./kv/
+func BenchmarkStoreProcesses(b *testing.B) {
+	pc := startProcCluster(b, 3)
+	c := &cluster{t: b, broker: pc.broker, client: pc.client, kv: pc.kv}
+	lead := pc.leader()
+	for _, id := range pc.ids {
+		if id != lead {
+			c.followerSvc = "kv.node." + id
+			break
+		}
+	}
+	benchKinds(b, c)
+}
+
+func benchKinds(b *testing.B, c *cluster) {
 	for _, conc := range []int{1, 64} {
 		for _, kind := range []string{"write", "read-any", "read-follower", "read-linearizable"} {
 			b.Run(fmt.Sprintf("%s/c%d", kind, conc), func(b *testing.B) { benchStore(b, c, kind, conc) })
@@ -32,8 +53,10 @@ func benchStore(b *testing.B, c *cluster, kind string, conc int) {
 	if _, err := c.kv.Put(ctx, []byte("bench/0"), value); err != nil {
 		b.Fatal(err)
 	}
-	lead := c.leader()
-	follower := "kv.node." + c.nodes[(lead+1)%len(c.nodes)].ID()
+	follower := c.followerSvc
+	if follower == "" {
+		follower = "kv.node." + c.nodes[(c.leader()+1)%len(c.nodes)].ID()
+	}
 	getFollower := (&Request{Op: OpGet, Key: []byte("bench/0")}).Frames()
 	op := func(i int64) error {
 		key := []byte(fmt.Sprintf("bench/%d", i%1000))

@@ -24,6 +24,9 @@ type cluster struct {
 	nodes  []*Node
 	client *clients.Client
 	kv     *Client
+	// followerSvc names a follower's node service when nodes is empty
+	// (a cluster of processes, for the benchmarks).
+	followerSvc string
 }
 
 // freeAddr returns a loopback host:port that was free a moment ago.

@@ -20,7 +20,7 @@ import (
 
 // procCluster is a store of mdkv processes behind an in-process broker.
 type procCluster struct {
-	t      *testing.T
+	t      testing.TB
 	bin    string
 	broker *brokertest.Broker
 	ids    []string
@@ -68,7 +68,7 @@ func removeMdkvBinary() {
 	}
 }
 
-func startProcCluster(t *testing.T, size int) *procCluster {
+func startProcCluster(t testing.TB, size int) *procCluster {
 	t.Helper()
 	b := brokertest.Start(t, func(c *broker.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
 	pc := &procCluster{t: t, bin: buildMdkv(t), broker: b, args: map[string][]string{},
@@ -350,7 +350,7 @@ func TestKillLeaderUnderLoad(t *testing.T) {
 
 // procLogDir holds the nodes' logs: MDKV_TEST_LOGS when set (kept for a
 // post-mortem), else a temporary directory.
-func procLogDir(t *testing.T) string {
+func procLogDir(t testing.TB) string {
 	if d := os.Getenv("MDKV_TEST_LOGS"); d != "" {
 		os.MkdirAll(d, 0o700)
 		return d
