@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -30,11 +31,16 @@ func BenchmarkRequest(b *testing.B) {
 	body := make([]byte, 64)
 	ctx := context.Background()
 	b.ResetTimer()
+	lat := make([]time.Duration, 0, b.N)
 	for range b.N {
+		t0 := time.Now()
 		if _, err := c.Request(ctx, "echo", body); err != nil {
 			b.Fatal(err)
 		}
+		lat = append(lat, time.Since(t0))
 	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 }
 
 // Many goroutines share the Client: its throughput through one socket.
