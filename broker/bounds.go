@@ -28,7 +28,7 @@ func queueCost(bodyBytes int64, frames int) int64 {
 // in s's queue.
 func (c *core) roomFor(id []byte, s *service, cost int64, unserved bool) bool {
 	cfg := &c.cfg
-	if cfg.QueueLimit > 0 && s.queue.len() >= cfg.QueueLimit || s.queuedBytes+cost > cfg.QueueBytes {
+	if limit := s.queueLimit(cfg); limit > 0 && s.queue.len() >= limit || s.queuedBytes+cost > s.queueBytes(cfg) {
 		return false
 	}
 	if unserved {

@@ -23,7 +23,7 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		form = form02
 	}
 	if mdp.IsMMI(m.Service) {
-		c.answerMMI(id, form, m)
+		c.answerMMI(now, id, form, m)
 		return
 	}
 	var size int64
@@ -78,7 +78,7 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 
 // accept makes the request record of m and starts its deadline.
 func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message, s *service, size, cost int64) *request {
-	timeout := c.cfg.RequestTimeout
+	timeout := s.requestTimeout(&c.cfg)
 	if form == formExt && m.Timeout > 0 && m.Timeout < timeout {
 		timeout = m.Timeout
 	}
@@ -99,6 +99,7 @@ func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message,
 		r.id = uuid.UUID(r.addr) // made up once: the same on every delivery
 	}
 	r.key = requestKey{service: s.name, id: r.id}
+	s.requests++
 	if r.clientUUID {
 		c.requests[r.key] = r
 	}

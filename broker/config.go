@@ -68,6 +68,10 @@ type Config struct {
 	// DrainTimeout bounds graceful shutdown: how long requests already taken
 	// may still be answered after Run's context is cancelled.
 	DrainTimeout time.Duration
+	// Services pins the policy of named services: mode, max tier, queue
+	// bounds and deadline (see ServicePolicy). It wins over what workers
+	// declare.
+	Services map[string]ServicePolicy
 	// Logger receives the broker's logs; nil means none.
 	Logger *zap.Logger
 }
@@ -203,6 +207,11 @@ func (c Config) Validate() error {
 	}
 	if c.ServiceIdleTimeout < 0 || c.DrainTimeout < 0 {
 		bad("timeouts must not be negative")
+	}
+	for name, p := range c.Services {
+		if err := p.validate(name); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -36,6 +36,7 @@ func (c *core) unqueue(r *request) {
 // dispatch hands queued requests of s to free workers, best tier first,
 // until one or the other runs out. Each step is O(tiers).
 func (c *core) dispatch(now time.Time, s *service) {
+	s.settleActive()
 	for s.queue.head != nil {
 		w := s.freeWorker()
 		if w == nil {
@@ -63,9 +64,10 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 	}
 	w.inflight[r.addr] = r
 	c.held++
+	w.service.held++
 	w.setBusy(true)
 	w.tier.free.remove(w)
-	if w.free() {
+	if w.free() && !w.active {
 		w.tier.free.pushBack(w)
 	}
 	m := mdp.Message{Version: w.version, Kind: mdp.WorkerRequest, Address: r.addr[:], Body: r.body}
@@ -85,9 +87,10 @@ func (c *core) deliver(now time.Time, w *worker, r *request) {
 func (c *core) release(w *worker, r *request) {
 	delete(w.inflight, r.addr)
 	c.held--
+	w.service.held--
 	w.setBusy(len(w.inflight) > 0)
 	r.worker = nil
-	if w.free() && !w.inFree {
+	if w.free() && !w.inFree && !w.active {
 		w.tier.free.pushBack(w)
 	}
 }
@@ -97,6 +100,7 @@ func (c *core) answer(now time.Time, r *request, body [][]byte) {
 	s := r.service
 	s.stats.Answered++
 	c.latency.observe(now.Sub(r.accepted))
+	s.latency.observe(now, now.Sub(r.accepted))
 	c.sendClient(r, mdp.ClientFinal, body)
 	if r.clientUUID {
 		var size int64

@@ -30,6 +30,11 @@ func FuzzBroker(f *testing.F) {
 		{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: []byte("a"), UUID: id},
 		{Version: mdp.V02, Kind: mdp.WorkerDisconnect},
 		{Version: mdp.V02, Kind: mdp.ClientRequest, Service: mdp.MMIServices},
+		{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: "echo", Tier: 2, Capacity: 2, Mode: mdp.ModeExclusive},
+		{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: "echo", Tier: 1, Capacity: 1, Mode: mdp.ModeStrict},
+		{Version: mdp.V02, Kind: mdp.WorkerDrain, Ext: true},
+		{Version: mdp.V02, Kind: mdp.ClientRequest, Service: mdp.MMIWorkers, Body: [][]byte{[]byte("echo")}},
+		{Version: mdp.V02, Kind: mdp.ClientRequest, Service: mdp.MMIHandover, Body: [][]byte{[]byte("echo")}},
 	}
 	var all []byte
 	for i, m := range seeds {
@@ -94,6 +99,7 @@ func checkBooks(t *testing.T, c *core) {
 		if workers != s.workers {
 			t.Fatalf("service %q has %d workers, its tiers %d", s.name, s.workers, workers)
 		}
+		checkModeBooks(t, c, s)
 	}
 	busy, draining, held := map[*service]int{}, map[*service]int{}, 0
 	for _, w := range c.workers {
@@ -182,5 +188,41 @@ func checkBooks(t *testing.T, c *core) {
 	}
 	if queued+inflight != c.live() {
 		t.Fatalf("%d queued + %d in flight != %d requests", queued, inflight, c.live())
+	}
+}
+
+// checkModeBooks verifies the tiers' counts and that an exclusive service
+// has at most one worker holding requests, the active one, and an active
+// worker whenever it has a standby.
+func checkModeBooks(t *testing.T, c *core, s *service) {
+	for _, tr := range s.tiers {
+		busy, draining := 0, 0
+		for _, w := range c.workers {
+			if w.tier == tr {
+				if w.busy {
+					busy++
+				}
+				if w.draining {
+					draining++
+				}
+			}
+		}
+		if busy != tr.busy || draining != tr.draining {
+			t.Fatalf("service %q tier %d: busy %d/%d draining %d/%d", s.name, tr.level, tr.busy, busy, tr.draining, draining)
+		}
+		if s.mode == mdp.ModeExclusive && s.active == nil && tr.free.head != nil {
+			t.Fatalf("exclusive service %q has a standby and no active worker", s.name)
+		}
+	}
+	if s.mode != mdp.ModeExclusive {
+		return
+	}
+	for _, w := range c.workers {
+		if w.service == s && len(w.inflight) > 0 && w != s.active {
+			t.Fatalf("exclusive service %q: a worker other than the active one holds requests", s.name)
+		}
+		if w.active && (w != s.active || w.inFree) {
+			t.Fatalf("exclusive service %q: active worker in a bad state", s.name)
+		}
 	}
 }

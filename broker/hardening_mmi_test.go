@@ -90,7 +90,7 @@ func BenchmarkLoopWithManyServices(b *testing.B) {
 	})
 	b.Run("mmi.services", func(b *testing.B) {
 		for b.Loop() {
-			c.servicesJSON("")
+			c.servicesJSON(time.Now(), "")
 		}
 	})
 }

@@ -3,6 +3,7 @@ package broker
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
@@ -13,7 +14,7 @@ const Version = "0.1.0"
 
 // answerMMI answers a management query itself, in the client's form: the
 // body is a status frame, and for the majordomo queries a JSON frame.
-func (c *core) answerMMI(id []byte, form clientForm, m *mdp.Message) {
+func (c *core) answerMMI(now time.Time, id []byte, form clientForm, m *mdp.Message) {
 	c.counters.MMI++
 	var body [][]byte
 	switch m.Service {
@@ -30,7 +31,20 @@ func (c *core) answerMMI(id []byte, form clientForm, m *mdp.Message) {
 		if len(m.Body) > 0 {
 			after = string(m.Body[0])
 		}
-		body = [][]byte{statusFrame(mdp.StatusOK), c.servicesJSON(after)}
+		body = [][]byte{statusFrame(mdp.StatusOK), c.servicesJSON(now, after)}
+	case mdp.MMIWorkers:
+		body = [][]byte{statusFrame(mdp.StatusNotFound)}
+		if len(m.Body) > 0 {
+			after := ""
+			if len(m.Body) > 1 {
+				after = string(m.Body[1])
+			}
+			if list, ok := c.workersJSON(now, string(m.Body[0]), after); ok {
+				body = [][]byte{statusFrame(mdp.StatusOK), list}
+			}
+		}
+	case mdp.MMIHandover:
+		body = c.handoverMMI(now, m.Body)
 	case mdp.MMIBroker:
 		body = [][]byte{statusFrame(mdp.StatusOK), c.brokerJSON()}
 	default:
@@ -47,13 +61,6 @@ func (c *core) answerMMI(id []byte, form clientForm, m *mdp.Message) {
 }
 
 func statusFrame(s mdp.Status) []byte { return []byte(strconv.Itoa(int(s))) }
-
-// MMIService is one entry of the mmi.services reply.
-type MMIService struct {
-	Name    string `json:"name"`
-	Workers int    `json:"workers"`
-	Queued  int    `json:"queued"`
-}
 
 // MMIBrokerInfo is the mmi.broker reply.
 type MMIBrokerInfo struct {
@@ -78,6 +85,8 @@ type MMIBrokerInfo struct {
 	ReplyCacheSize       int      `json:"reply_cache_size"`
 	ReplyCacheBytes      int64    `json:"reply_cache_bytes"`
 	MMIServicesPage      int      `json:"mmi_services_page"`
+	MMIWorkersPage       int      `json:"mmi_workers_page"`
+	StatsWindowSecs      int      `json:"stats_window_s"`
 }
 
 // MMIServicesPage is the most entries one mmi.services reply lists.
@@ -85,11 +94,11 @@ const MMIServicesPage = 1000
 
 // servicesJSON lists, by name, the first MMIServicesPage services whose
 // names sort after after: O(log services + page), from the name index.
-func (c *core) servicesJSON(after string) []byte {
+func (c *core) servicesJSON(now time.Time, after string) []byte {
 	page := c.names.page(after, MMIServicesPage)
 	list := make([]MMIService, len(page))
 	for i, s := range page {
-		list[i] = MMIService{Name: s.name, Workers: s.workers, Queued: s.queue.len()}
+		list[i] = s.mmi(now)
 	}
 	b, _ := json.Marshal(list)
 	return b
@@ -119,6 +128,8 @@ func (c *core) brokerJSON() []byte {
 		ReplyCacheSize:       cfg.ReplyCacheSize,
 		ReplyCacheBytes:      cfg.ReplyCacheBytes,
 		MMIServicesPage:      MMIServicesPage,
+		MMIWorkersPage:       MMIWorkersPage,
+		StatsWindowSecs:      int(StatsWindow / time.Second),
 	})
 	return b
 }

@@ -40,7 +40,7 @@ func TestMMI(t *testing.T) {
 	if len(m.Body) != 2 || string(m.Body[0]) != "200" || json.Unmarshal(m.Body[1], &list) != nil {
 		t.Fatalf("mmi.services reply %q", m.Body)
 	}
-	if len(list) != 1 || list[0] != (MMIService{Name: "echo", Workers: 1}) {
+	if len(list) != 1 || list[0].Name != "echo" || list[0].Workers != 1 || list[0].Queued != 0 || list[0].Mode != "overflow" {
 		t.Fatalf("mmi.services = %+v", list)
 	}
 	m = ask(mdp.V02, mdp.MMIBroker)

@@ -3,6 +3,8 @@ package broker
 import (
 	"sort"
 	"time"
+
+	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // service is one named service: its queue and its workers by tier.
@@ -19,14 +21,26 @@ type service struct {
 	draining    int  // workers that sent XDRAIN
 	listIndex   int  // its slot in core.list
 	forgotten   bool // dropped from core.services
+
+	policy      *ServicePolicy // pinned by the configuration, or nil
+	mode        mdp.Mode       // fixed while the service has workers (policy.go)
+	active      *worker        // exclusive: the worker that holds requests
+	handoverTo  *worker        // exclusive: asked to take over from active
+	activations uint64         // exclusive: how often a worker became active
+	latency     windowHistogram
+	members     map[*worker]struct{} // its workers (mmi.workers)
+	held        int                  // requests its workers hold
+	requests    uint64               // requests accepted for it
 }
 
 // tier holds the workers of one priority level; free lists those with
 // capacity to spare, in round-robin order.
 type tier struct {
-	level   uint8
-	workers int
-	free    workerList
+	level    uint8
+	workers  int
+	busy     int // holding a request, not draining
+	draining int
+	free     workerList
 }
 
 func (s *service) tier(level uint8) *tier {
@@ -39,17 +53,6 @@ func (s *service) tier(level uint8) *tier {
 	s.tiers = append(s.tiers, t)
 	sort.Slice(s.tiers, func(i, j int) bool { return s.tiers[i].level < s.tiers[j].level })
 	return t
-}
-
-// freeWorker is the worker the next request goes to: the first free one of
-// the best tier that has one. Tiers are few, so this is O(tiers).
-func (s *service) freeWorker() *worker {
-	for _, t := range s.tiers {
-		if t.free.head != nil {
-			return t.free.head
-		}
-	}
-	return nil
 }
 
 func (s *service) empty() bool { return s.workers == 0 && s.queue.len() == 0 }

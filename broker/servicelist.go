@@ -45,6 +45,9 @@ func (c *core) service(name string) *service {
 		return s
 	}
 	s := &service{name: name}
+	if p, ok := c.cfg.Services[name]; ok {
+		s.policy = &p
+	}
 	c.services[name] = s
 	c.list.add(s)
 	c.names.add(s, len(c.services))

@@ -22,6 +22,8 @@ type Counters struct {
 	Requeued          uint64 // requests handed back by a worker that died or left
 	UnknownWorker     uint64 // worker commands from a peer that is not registered
 	Violations        uint64 // workers disconnected for a protocol violation
+	ModeConflicts     uint64 // workers refused: a mode other than the service's, or a tier over its max tier
+	Handovers         uint64 // hand-overs of an exclusive service asked for (mmi.handover, admin)
 	WorkersRegistered uint64
 	WorkersExpired    uint64
 	SendErrors        uint64 // messages the ROUTER could not send (peer gone or full)

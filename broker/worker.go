@@ -32,6 +32,15 @@ type worker struct {
 	prev, next *worker // the tier's free list
 	inFree     bool
 	busy       bool // counted in service.busy
+	active     bool // the active worker of an exclusive service
+
+	registered time.Time
+	mode       mdp.Mode // declared in XREADY
+	name       string   // declared in XREADY, for discovery
+	swVersion  string
+	metadata   map[string]string
+	served     uint64 // final replies
+	errors     uint64 // error replies
 }
 
 // setBusy keeps service.busy, the workers holding requests and not
@@ -42,8 +51,10 @@ func (w *worker) setBusy(busy bool) {
 		w.busy = busy
 		if busy {
 			w.service.busy++
+			w.tier.busy++
 		} else {
 			w.service.busy--
+			w.tier.busy--
 		}
 	}
 }

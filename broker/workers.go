@@ -42,8 +42,10 @@ func (c *core) handleWorker(now time.Time, id []byte, m *mdp.Message) {
 			w.setBusy(false)
 			w.draining = true
 			w.service.draining++
+			w.tier.draining++
 		}
 		w.tier.free.remove(w)
+		c.dispatch(now, w.service)
 	case mdp.WorkerPartial, mdp.WorkerFinal, mdp.WorkerError:
 		c.workerReply(now, w, m)
 	}
@@ -64,6 +66,8 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 		interval: c.cfg.HeartbeatInterval,
 		lastRecv: now,
 		lastSend: now,
+
+		registered: now,
 	}
 	level := uint8(1)
 	if m.Ext {
@@ -71,12 +75,27 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 		if m.Heartbeat > 0 {
 			w.interval = min(max(m.Heartbeat, c.cfg.WorkerHeartbeatMin), c.cfg.WorkerHeartbeatMax)
 		}
+		w.mode, w.name, w.swVersion, w.metadata = m.Mode, m.WorkerName, m.WorkerVersion, m.Metadata
 	}
 	w.expiry = w.interval * time.Duration(c.cfg.HeartbeatLiveness)
 	s := c.service(m.Service)
+	mode, refused := s.admission(w.mode, level)
+	if refused != "" {
+		c.counters.ModeConflicts++
+		c.log.Warn("worker refused: its declaration conflicts with the service", zap.String("service", s.name),
+			zap.Binary("worker", id), zap.String("why", refused))
+		c.sendDisconnect(id, m.Version)
+		c.maybeIdle(now, s)
+		return
+	}
+	s.mode = mode
 	s.emptySince = time.Time{}
 	w.service, w.tier = s, s.tier(level)
 	s.workers++
+	if s.members == nil {
+		s.members = make(map[*worker]struct{})
+	}
+	s.members[w] = struct{}{}
 	w.tier.workers++
 	w.tier.free.pushBack(w)
 	c.workers[w.id] = w
@@ -105,14 +124,25 @@ func (c *core) removeWorker(now time.Time, w *worker, why string) {
 	w.setBusy(false)
 	if w.draining {
 		w.service.draining--
+		w.tier.draining--
 	}
 	c.held -= len(w.inflight)
 	w.gone = true
 	delete(c.workers, w.id)
 	s := w.service
+	s.held -= len(w.inflight)
+	delete(s.members, w)
 	w.tier.free.remove(w)
 	w.tier.workers--
 	s.workers--
+	if s.active == w {
+		s.active, w.active = nil, false
+		c.log.Info("active worker of an exclusive service lost", zap.String("service", s.name),
+			zap.Binary("worker", w.identity), zap.Int("in_flight", len(w.inflight)), zap.String("why", why))
+	}
+	if s.handoverTo == w {
+		s.handoverTo = nil
+	}
 	if w.tier.workers == 0 {
 		for i, t := range s.tiers {
 			if t == w.tier {
@@ -163,11 +193,14 @@ func (c *core) workerReply(now time.Time, w *worker, m *mdp.Message) {
 	case r.done:
 		c.counters.StaleReplies++
 	case m.Kind == mdp.WorkerFinal:
+		w.served++
 		c.answer(now, r, m.Body)
 	case m.Status < 400 || m.Status > 599:
+		w.errors++
 		c.counters.BadStatus++
 		c.fail(now, r, mdp.StatusInternal, fmt.Sprintf("worker sent status %d", m.Status))
 	default:
+		w.errors++
 		c.fail(now, r, m.Status, m.Text)
 	}
 	c.dispatch(now, w.service)

@@ -15,4 +15,15 @@ const (
 	// MMIBroker (majordomo): broker information (version, heartbeat
 	// settings), as JSON in the second body frame; see spec/mmi.md.
 	MMIBroker = "mmi.broker"
+	// MMIWorkers (majordomo): body = a service name, optionally the last
+	// worker id of the previous page; 200 and its workers as JSON (tier,
+	// state, capacity, counts, declared name/version/metadata), 404 when it
+	// has none; see spec/mmi.md.
+	MMIWorkers = "mmi.workers"
+	// MMIHandover (majordomo): body = an exclusive service's name,
+	// optionally a worker id; the active worker hands over to that standby
+	// (else the next in line) once it holds no request. 200 with JSON, 404
+	// for an unknown service or worker, 409 when the service is not
+	// exclusive or has no standby; see spec/mmi.md.
+	MMIHandover = "mmi.handover"
 )

@@ -16,6 +16,7 @@ const (
 	StatusPending        Status = 300 // Titanic: reply not ready yet
 	StatusBadRequest     Status = 400 // malformed request; Titanic: unknown UUID
 	StatusNotFound       Status = 404 // MMI: no such service; no worker for a fail-fast request
+	StatusConflict       Status = 409 // MMI: mmi.handover for a service that is not exclusive or has no standby
 	StatusTooLarge       Status = 413 // request larger than the broker accepts
 	StatusInternal       Status = 500 // the handler failed (the default for worker errors)
 	StatusNotImplemented Status = 501 // MMI: unknown mmi.* query
@@ -29,6 +30,7 @@ var statusText = map[Status]string{
 	StatusPending:        "pending",
 	StatusBadRequest:     "bad request",
 	StatusNotFound:       "not found",
+	StatusConflict:       "conflict",
 	StatusTooLarge:       "too large",
 	StatusInternal:       "internal error",
 	StatusNotImplemented: "not implemented",

@@ -162,6 +162,7 @@ func (c *conn) connect() error {
 		ready.Tier = uint8(c.cfg.tier)
 		ready.Capacity = uint16(c.capacity)
 		ready.Heartbeat = c.cfg.heartbeat
+		c.cfg.info.apply(&ready)
 	}
 	c.send(&ready)
 	c.log.Debug("registering", zap.Uint64("epoch", c.epoch))

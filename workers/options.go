@@ -63,6 +63,7 @@ type config struct {
 	protocol       Protocol
 	concurrency    int
 	tier           int
+	info           readyInfo
 	logger         *zap.Logger
 	maxMessageSize int
 	dedupSize      int
@@ -252,5 +253,5 @@ func (c *config) check() error {
 	if c.protocol != ProtocolExtension && c.tier != 1 {
 		return fmt.Errorf("tier %d needs %v, not %v", c.tier, ProtocolExtension, c.protocol)
 	}
-	return nil
+	return c.info.check(c.protocol)
 }
