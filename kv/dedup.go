@@ -16,6 +16,11 @@ const (
 	DedupMaxEntries = 100_000
 	DedupTTL        = 10 * time.Minute
 	dedupPruneBatch = 64 // entries pruned at most per write, so a write's work is bounded
+	// DedupValueMax bounds the current value kept in a stored cas-failed or
+	// not-integer reply; a longer one is dropped from the stored copy (a
+	// replay then carries an empty value), so the entries take at most
+	// about DedupMaxEntries × 1 KiB.
+	DedupValueMax = 1024
 )
 
 // dedupLimits are the bounds in force; tests shrink them.
@@ -48,6 +53,11 @@ func dedupLookup(tx *bolt.Tx, id uuid.UUID) (*WriteResult, bool, error) {
 // dedupStore records the reply of request id, written at index idx, then
 // prunes the oldest entries beyond the limits.
 func dedupStore(tx *bolt.Tx, lim dedupLimits, id uuid.UUID, idx uint64, stamp int64, r *WriteResult) error {
+	if len(r.Value) > DedupValueMax {
+		c := *r
+		c.Value = nil
+		r = &c
+	}
 	v, err := json.Marshal(dedupEntry{Stamp: stamp, Result: r})
 	if err != nil {
 		return err

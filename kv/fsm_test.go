@@ -158,6 +158,20 @@ func TestDedupAnswersRetries(t *testing.T) {
 	}
 }
 
+func TestDedupKeepsLargeValuesOut(t *testing.T) {
+	h := newHarness(t, filepath.Join(t.TempDir(), "fsm.db"))
+	big := bytes.Repeat([]byte("b"), DedupValueMax+1)
+	h.apply(&command{Op: OpPut, Key: []byte("k"), Value: big})
+	rid := uuid.New()
+	cas := &command{Op: OpCAS, Key: []byte("k"), Mode: CASValue, Expect: []byte("x"), Value: []byte("y"), RID: rid}
+	if r := h.apply(cas); r.Status != StatusCASFailed || !bytes.Equal(r.Value, big) {
+		t.Fatalf("first reply: %s with %d bytes", r.Status, len(r.Value))
+	}
+	if r := h.apply(cas); r.Status != StatusCASFailed || r.Version != 1 || len(r.Value) != 0 {
+		t.Fatalf("replayed reply: %s, version %d, %d bytes; want cas-failed, 1, no value", r.Status, r.Version, len(r.Value))
+	}
+}
+
 func TestDedupPrunesByCountAndStamp(t *testing.T) {
 	h := newHarness(t, filepath.Join(t.TempDir(), "fsm.db"))
 	h.f.dedup = dedupLimits{max: 3, ttl: time.Hour}
