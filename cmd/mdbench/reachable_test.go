@@ -73,8 +73,10 @@ func TestUnreachableBroker(t *testing.T) {
 // 3 with a message that says so.
 func TestBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "mdbench")
-	// Outside a git checkout (a source tarball) there is no commit to name.
-	inGit := exec.Command("git", "rev-parse", "--git-dir").Run() == nil
+	// Outside a git checkout (a source tarball, or a git worktree, whose
+	// .git is a file the go command does not stamp from) there is no
+	// commit to name.
+	inGit := gitCheckout(t)
 	vcs := "-buildvcs=false"
 	if inGit {
 		vcs = "-buildvcs=true"
@@ -114,5 +116,28 @@ func checkRevision(t *testing.T, versionLine []byte) {
 	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("--version names %s, not a commit: %v %s", rev, err, out)
+	}
+}
+
+// gitCheckout reports whether the go command stamps builds here with the
+// commit: a .git directory above the working directory, and git.
+func gitCheckout(t *testing.T) bool {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		return false
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return fi.IsDir()
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
 	}
 }

@@ -15,8 +15,10 @@ import (
 // names the commit it was built from.
 func TestBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "mdcli")
-	// Outside a git checkout (a source tarball) there is no commit to name.
-	inGit := exec.Command("git", "rev-parse", "--git-dir").Run() == nil
+	// Outside a git checkout (a source tarball, or a git worktree, whose
+	// .git is a file the go command does not stamp from) there is no
+	// commit to name.
+	inGit := gitCheckout(t)
 	vcs := "-buildvcs=false"
 	if inGit {
 		vcs = "-buildvcs=true"
@@ -53,5 +55,28 @@ func TestBinary(t *testing.T) {
 	git.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
 	if out, err := git.CombinedOutput(); err != nil {
 		t.Fatalf("--version names %s, not a commit here: %v %s", m[1], err, out)
+	}
+}
+
+// gitCheckout reports whether the go command stamps builds here with the
+// commit: a .git directory above the working directory, and git.
+func gitCheckout(t *testing.T) bool {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		return false
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return fi.IsDir()
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
 	}
 }
