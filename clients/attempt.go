@@ -47,7 +47,7 @@ func (l *loop) send(r *request, now time.Time) {
 	}
 	l.timers.schedule(r, now.Add(wait), evAttemptTimeout)
 	var err error
-	if l.o.protocol == Extension {
+	if l.o.protocol == ProtocolExtension {
 		err = l.sendExt(r, now)
 	} else {
 		err = l.plain.send(l, r)
@@ -102,7 +102,7 @@ func (l *loop) attemptTimedOut(r *request, now time.Time) {
 	case !r.deadline.IsZero() && !now.Before(r.deadline):
 		l.c.stats.timeouts.Add(1)
 		l.end(r, nil, errDeadline, false)
-	case !ok || l.o.protocol != Extension && r.partials > 0:
+	case !ok || l.o.protocol != ProtocolExtension && r.partials > 0:
 		l.c.stats.timeouts.Add(1)
 		err := errDeadline
 		if r.attempts > l.o.retries || r.partials > 0 {

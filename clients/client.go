@@ -35,11 +35,8 @@ func New(brokers []string, opts ...Option) (*Client, error) {
 	if len(brokers) == 0 {
 		return nil, ErrNoBrokers
 	}
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if err := o.validate(); err != nil {
+	o, err := applyOptions(opts)
+	if err != nil {
 		return nil, err
 	}
 	c := &Client{opts: o, brokers: append([]string(nil), brokers...), loopDone: make(chan struct{})}

@@ -306,7 +306,7 @@ func TestInvalidInput(t *testing.T) {
 	if _, err := New([]string{"tcp://127.0.0.1:1"}, WithTimeout(0)); err == nil {
 		t.Fatal("New accepted a zero timeout")
 	}
-	if _, err := New([]string{"tcp://127.0.0.1:1"}, WithProtocol(MDP01), WithFailFast()); err == nil {
+	if _, err := New([]string{"tcp://127.0.0.1:1"}, WithProtocol(ProtocolV01), WithFailFast()); err == nil {
 		t.Fatal("New accepted fail-fast in plain mode")
 	}
 	c := newClient(t, []string{"tcp://127.0.0.1:1"})

@@ -62,7 +62,7 @@
 //
 // # Plain brokers
 //
-// WithProtocol(MDP01) or WithProtocol(MDP02) talks to a broker that does
+// WithProtocol(ProtocolV01) or WithProtocol(ProtocolV02) talks to a broker that does
 // not know majordomo's extension, such as the zguide's. Plain replies carry
 // no UUID, so each socket has one request in flight and a retry goes out
 // on a new socket, whose new identity keeps a late reply to the old attempt

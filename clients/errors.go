@@ -20,6 +20,9 @@ var (
 	ErrClosed = errors.New("clients: client closed")
 	// ErrNoBrokers: New was given no broker endpoints.
 	ErrNoBrokers = errors.New("clients: no broker endpoints")
+	// ErrInvalidOption: New was given an option with a bad value, or
+	// options that do not go together; the error names each.
+	ErrInvalidOption = errors.New("clients: invalid option")
 )
 
 // ServiceError is an error reply from the broker or from a worker (an

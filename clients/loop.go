@@ -77,7 +77,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 		if err != nil {
 			return nil, err
 		}
-		if c.opts.protocol != Extension {
+		if c.opts.protocol != ProtocolExtension {
 			s.Close() // plain mode opens a socket per request; this only checked ep
 			continue
 		}

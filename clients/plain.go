@@ -45,7 +45,7 @@ func (p *plainLinks) send(l *loop, r *request) error {
 	}
 	lk.req, r.link = r, lk
 	m := mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: r.call.Service, Body: r.call.Body}
-	if l.o.protocol == MDP02 {
+	if l.o.protocol == ProtocolV02 {
 		m.Version = mdp.V02
 	}
 	return sendMessage(lk.sock, &m)
@@ -120,7 +120,7 @@ func (l *loop) onPlainMessage(lk *link, frames [][]byte) {
 	}
 	m, err := mdp.ParseDealer(frames)
 	want := mdp.V01
-	if l.o.protocol == MDP02 {
+	if l.o.protocol == ProtocolV02 {
 		want = mdp.V02
 	}
 	if err == nil && (m.Ext || m.Version != want) {

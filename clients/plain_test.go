@@ -18,7 +18,7 @@ func TestPlainMDP01(t *testing.T) {
 		}
 		p.reply(id, m, false, append([][]byte{[]byte("echo")}, m.Body...)...)
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01))
 	ctx := testContext(t, 10*time.Second)
 	for i := 0; i < 3; i++ {
 		reply, err := c.Request(ctx, "svc", []byte("hi"))
@@ -47,7 +47,7 @@ func TestPlainRetryUsesFreshSocket(t *testing.T) {
 		p.reply(first, &firstReq, false, []byte("stale"))
 		p.reply(id, m, false, []byte("fresh"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(200*time.Millisecond), WithRetries(5))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(200*time.Millisecond), WithRetries(5))
 	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("fresh")) {
 		t.Fatalf("reply %q, %v", reply, err)
@@ -80,7 +80,7 @@ func TestPlainMDP02Stream(t *testing.T) {
 		p.reply(id, m, true, []byte("part"))
 		p.reply(id, m, false, []byte("final"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP02))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV02))
 	s := c.Stream(testContext(t, 10*time.Second), "svc")
 	defer s.Close()
 	var got []string
@@ -94,7 +94,7 @@ func TestPlainMDP02Stream(t *testing.T) {
 
 func TestPlainTimeoutAndCancel(t *testing.T) {
 	p := startPlainBroker(t, func(*plainBroker, []byte, *mdp.Message) {})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(20*time.Millisecond), WithRetries(1))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(20*time.Millisecond), WithRetries(1))
 	if _, err := c.Request(context.Background(), "svc"); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
@@ -119,7 +119,7 @@ func TestMalformedRepliesDroppedAndCounted(t *testing.T) {
 		p.reply(id, &mdp.Message{Version: mdp.V02, Service: m.Service}, false, []byte("wrong version"))
 		p.reply(id, m, false, []byte("right"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01))
 	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("right")) {
 		t.Fatalf("reply %q, %v", reply, err)
@@ -136,7 +136,7 @@ func TestPlainClientsThroughRealBroker(t *testing.T) {
 	startWorker(t, b.Endpoint(), "count", func(m *mdp.Message) action {
 		return action{partials: [][][]byte{frames("1"), frames("2")}, final: m.Body}
 	})
-	for _, p := range []Protocol{MDP01, MDP02} {
+	for _, p := range []Protocol{ProtocolV01, ProtocolV02} {
 		t.Run(p.String(), func(t *testing.T) {
 			c := newClient(t, []string{b.Endpoint()}, WithProtocol(p))
 			reply, err := c.Request(testContext(t, 10*time.Second), "count", []byte("done"))
@@ -147,7 +147,7 @@ func TestPlainClientsThroughRealBroker(t *testing.T) {
 			if !ok || err != nil {
 				t.Fatalf("ServiceExists: %v, %v", ok, err)
 			}
-			if p == MDP02 {
+			if p == ProtocolV02 {
 				s := c.Stream(testContext(t, 10*time.Second), "count", []byte("done"))
 				defer s.Close()
 				var got []string
@@ -170,7 +170,7 @@ func TestPlainCancelDropsSocket(t *testing.T) {
 			p.reply(id, m, false, m.Body...)
 		}
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(MDP01), WithTimeout(time.Minute))
+	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(time.Minute))
 	ask := func(what string) {
 		t.Helper()
 		if reply, err := c.Request(testContext(t, 10*time.Second), "svc", []byte(what)); err != nil || !equalFrames(reply, frames(what)) {

@@ -25,6 +25,9 @@ var (
 	ErrDrainTimeout = errors.New("workers: drain deadline passed with requests in flight")
 	// ErrNoBrokers: New without a broker endpoint.
 	ErrNoBrokers = errors.New("workers: no broker endpoints")
+	// ErrInvalidOption: New was given an option with a bad value, or
+	// options that do not go together; the error names each.
+	ErrInvalidOption = errors.New("workers: invalid option")
 	// ErrUnreachable: Run stopped because no broker had the worker
 	// registered for the unreachable timeout (WithExitWhenUnreachable).
 	ErrUnreachable = errors.New("workers: no broker reachable")

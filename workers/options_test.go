@@ -42,6 +42,9 @@ func TestNewValidates(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("New: %v, want an error containing %q", err, c.want)
 			}
+			if c.opts != nil && !errors.Is(err, ErrInvalidOption) {
+				t.Fatalf("New: %v, want ErrInvalidOption", err)
+			}
 		})
 	}
 	if _, err := New("tcp://127.0.0.1:1", "svc", WithTier(3), WithConcurrency(8), WithDedupCache(0, 0)); err != nil {

@@ -86,7 +86,7 @@ func newWorker(brokers []string, service string, opts ...Option) (*Worker, error
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("workers: invalid options: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
 	}
 	seen := make(map[string]bool, len(brokers))
 	for _, b := range brokers {
