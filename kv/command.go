@@ -23,6 +23,10 @@ type command struct {
 	Stamp   int64     `json:"stamp"` // leader's Unix time in ns at proposal
 }
 
+// opBarrier is the command a new leader applies before it serves: no
+// effect, no reply; it never comes from the wire.
+const opBarrier = "barrier"
+
 func newCommand(r *Request, rid uuid.UUID, stamp int64) *command {
 	return &command{Op: r.Op, RID: rid, Key: r.Key, Value: r.Value, Mode: r.Mode,
 		Expect: r.Expect, Version: r.Version, Delta: r.Delta, Stamp: stamp}

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -109,6 +110,9 @@ func (f *fsm) applyEntry(tx *bolt.Tx, l *raft.Log) (*WriteResult, error) {
 		f.log.Error("kv: skipped an undecodable log entry", zap.Uint64("index", l.Index), zap.Error(err))
 		return nil, nil
 	}
+	if c.Op == opBarrier {
+		return nil, nil
+	}
 	if c.RID != zeroRID {
 		if r, ok, err := dedupLookup(tx, c.RID); err != nil || ok {
 			return r, err
@@ -131,6 +135,21 @@ func (f *fsm) advance(idx uint64) {
 	close(f.changed)
 	f.changed = make(chan struct{})
 	f.waitMu.Unlock()
+}
+
+// waitApplied blocks until the applied index reaches idx or ctx ends.
+func (f *fsm) waitApplied(ctx context.Context, idx uint64) error {
+	for {
+		ch := f.changedCh()
+		if f.applied.Load() >= idx {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // changedCh is closed when the applied index next grows.

@@ -26,15 +26,12 @@ type Node struct {
 	trans *raft.NetworkTransport
 	logs  *raftboltdb.BoltStore
 
-	ctx    context.Context // ends at Close: every goroutine below watches it
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	reads  *workerSet
-	leader chan struct{} // closed when the leadership loop has stopped
-	// settled: every entry up to it is applied here, Raft's own included
-	// (set by a new leader once its barrier has been applied).
-	settled atomic.Uint64
-	writing atomic.Bool // the write workers run (or drain)
+	ctx     context.Context // ends at Close: every goroutine below watches it
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	reads   *workerSet
+	leader  chan struct{} // closed when the leadership loop has stopped
+	writing atomic.Bool   // the write workers run (or drain)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -180,11 +177,10 @@ func (n *Node) closeStores() error {
 	return errors.Join(errs...)
 }
 
-// Applied is the index of the last entry applied to this node's state.
-// Raft's own no-op and barrier entries never reach the state machine: a
-// new leader's barrier marks them applied (settled), so that a
-// linearizable read does not wait for a write to pass them.
-func (n *Node) Applied() uint64 { return max(n.fsm.applied.Load(), n.settled.Load()) }
+// Applied is the index of the last entry applied to this node's state
+// machine. Raft's own no-op entry (a new leader's first) never reaches the
+// state machine, but the barrier command the leader applies next does.
+func (n *Node) Applied() uint64 { return n.fsm.applied.Load() }
 
 // IsLeader reports whether this node is the Raft leader now.
 func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }

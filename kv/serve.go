@@ -90,7 +90,7 @@ func (n *Node) waitIndex(ctx context.Context, idx uint64) error {
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.MaxIndexWait)
 		defer cancel()
 	}
-	err := n.waitApplied(ctx, idx)
+	err := n.fsm.waitApplied(ctx, idx)
 	switch {
 	case err == nil:
 		return nil
@@ -101,25 +101,6 @@ func (n *Node) waitIndex(ctx context.Context, idx uint64) error {
 	}
 }
 
-// waitApplied waits until Applied reaches idx: woken by the state machine
-// when it applies entries, and polled for the settled index.
-func (n *Node) waitApplied(ctx context.Context, idx uint64) error {
-	if n.Applied() >= idx {
-		return nil
-	}
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for n.Applied() < idx {
-		select {
-		case <-n.fsm.changedCh():
-		case <-tick.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
 // read serves get, scan and status from the local state.
 func (n *Node) read(r *Request) ([][]byte, error) {
 	switch r.Op {
@@ -128,14 +109,14 @@ func (n *Node) read(r *Request) ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		res.Applied, res.LastContact = max(res.Applied, n.settled.Load()), n.lastContact()
+		res.LastContact = n.lastContact()
 		return res.Frames(), nil
 	case OpScan:
 		res, err := n.fsm.scan(r.Key, r.After, r.Limit)
 		if err != nil {
 			return nil, err
 		}
-		res.Applied, res.LastContact = max(res.Applied, n.settled.Load()), n.lastContact()
+		res.LastContact = n.lastContact()
 		return res.Frames(), nil
 	default:
 		return n.statusFrames()
