@@ -2,6 +2,8 @@ package broker
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -10,16 +12,21 @@ import (
 // that cannot answer within it is not live.
 const adminTimeout = 2 * time.Second
 
-// AdminHandler serves the broker's read-only admin endpoints:
+// AdminHandler serves the broker's admin endpoints:
 //
 //	/metrics  Prometheus text format (see Snapshot.WritePrometheus)
+//	POST /handover?service=NAME[&worker=ID]
+//	          the active worker of an exclusive service hands over
+//	          (Broker.Handover): 200 and JSON, 404 or 409 as mmi.handover
 //	/livez    200 while the loop answers, 503 otherwise
 //	/readyz   200 while the loop runs and takes requests, 503 before
 //	          Run, while draining and after Run has returned
 //
 // /metrics asks the loop for a Snapshot, the probes only for its Health
-// (constant time); nothing else touches broker state. It is safe to serve
-// from any number of goroutines.
+// (constant time); /handover is the one that changes state. Serve it on
+// loopback only (mdbroker does): there is no authentication yet, and
+// mmi.handover is open to any client likewise until the broker has an
+// admin key (issue 14). It is safe to serve from any number of goroutines.
 func AdminHandler(b *Broker) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +54,21 @@ func AdminHandler(b *Broker) http.Handler {
 			http.Error(w, "not ready: draining", http.StatusServiceUnavailable)
 		default:
 			w.Write([]byte("ok\n"))
+		}
+	})
+	mux.HandleFunc("POST /handover", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), adminTimeout)
+		defer cancel()
+		res, err := b.Handover(ctx, r.URL.Query().Get("service"), r.URL.Query().Get("worker"))
+		var herr *HandoverError
+		switch {
+		case errors.As(err, &herr):
+			http.Error(w, herr.Reason, int(herr.Status))
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(res)
 		}
 	})
 	return mux

@@ -83,17 +83,7 @@ func (s *service) mmi(now time.Time) MMIService {
 	e := MMIService{Name: s.name, Workers: s.workers, Queued: s.queue.len(), Mode: s.effectiveMode().String(),
 		Tiers: make([]MMITier, 0, len(s.tiers)), Stats: s.statsMMI(now)}
 	for _, t := range s.tiers {
-		mt := MMITier{Tier: t.level, Workers: t.workers, Draining: t.draining}
-		live := t.workers - t.draining
-		if s.mode == mdp.ModeExclusive {
-			if a := s.active; a != nil && a.tier == t && !a.draining {
-				mt.Active = 1
-			}
-			mt.Standby = live - mt.Active
-		} else {
-			mt.Busy, mt.Idle = t.busy, live-t.busy
-		}
-		e.Tiers = append(e.Tiers, mt)
+		e.Tiers = append(e.Tiers, s.tierStates(t))
 	}
 	e.InFlight = s.held
 	if p := s.policy; p != nil {
@@ -104,6 +94,21 @@ func (s *service) mmi(now time.Time) MMIService {
 		}
 	}
 	return e
+}
+
+// tierStates counts t's workers by state, O(1).
+func (s *service) tierStates(t *tier) MMITier {
+	mt := MMITier{Tier: t.level, Workers: t.workers, Draining: t.draining}
+	live := t.workers - t.draining
+	if s.mode == mdp.ModeExclusive {
+		if a := s.active; a != nil && a.tier == t && !a.draining {
+			mt.Active = 1
+		}
+		mt.Standby = live - mt.Active
+	} else {
+		mt.Busy, mt.Idle = t.busy, live-t.busy
+	}
+	return mt
 }
 
 // effectiveMode is the service's mode, or the one its next worker would

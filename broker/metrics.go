@@ -34,6 +34,7 @@ func (s Snapshot) WritePrometheus(w io.Writer) error {
 		p.sample("mdbroker_queue_bytes", labels("service", svc.Name), float64(svc.QueuedBytes))
 	}
 	p.workers(listed)
+	p.tiers(listed)
 	p.gauge("mdbroker_requests_queued", "Requests waiting in every queue.", float64(s.Queued))
 	p.gauge("mdbroker_requests_in_flight", "Requests held by workers.", float64(s.InFlight))
 	p.gauge("mdbroker_services", "Services the broker knows.", float64(len(s.Services)))
@@ -114,6 +115,43 @@ func (p *promWriter) workers(services []ServiceSnapshot) {
 	}
 }
 
+// MaxMetricTiers bounds the tiers per service that get their own series
+// (the best ones); mdbroker_workers still counts every worker.
+const MaxMetricTiers = 16
+
+// tiers writes each listed service's mode, exclusive activations and
+// workers by tier and state.
+func (p *promWriter) tiers(services []ServiceSnapshot) {
+	p.family("mdbroker_service_mode", "gauge", "1 for the mode a service has: overflow, strict or exclusive.")
+	for _, svc := range services {
+		p.sample("mdbroker_service_mode", labels("service", svc.Name, "mode", svc.Mode), 1)
+	}
+	p.family("mdbroker_service_activations_total", "counter", "Exclusive services: how often a worker became the active one.")
+	for _, svc := range services {
+		if svc.Mode == "exclusive" {
+			p.sample("mdbroker_service_activations_total", labels("service", svc.Name), float64(svc.Activations))
+		}
+	}
+	p.family("mdbroker_tier_workers", "gauge", "Registered workers by service, tier and state (active and standby: exclusive services; idle and busy: the others).")
+	for _, svc := range services {
+		for _, t := range svc.Tiers[:min(len(svc.Tiers), MaxMetricTiers)] {
+			tier := strconv.Itoa(int(t.Level))
+			states := []tierState{{"idle", t.Idle}, {"busy", t.Busy}, {"draining", t.Draining}}
+			if svc.Mode == "exclusive" {
+				states = []tierState{{"active", t.Active}, {"standby", t.Standby}, {"draining", t.Draining}}
+			}
+			for _, st := range states {
+				p.sample("mdbroker_tier_workers", labels("service", svc.Name, "tier", tier, "state", st.name), float64(st.n))
+			}
+		}
+	}
+}
+
+type tierState struct {
+	name string
+	n    int
+}
+
 func (p *promWriter) counters(c Counters) {
 	for _, row := range []struct {
 		name, help string
@@ -138,6 +176,8 @@ func (p *promWriter) counters(c Counters) {
 		{"mdbroker_workers_expired_total", "Workers expired after heartbeat silence.", c.WorkersExpired},
 		{"mdbroker_send_errors_total", "Messages the socket could not send (peer gone or full).", c.SendErrors},
 		{"mdbroker_internal_errors_total", "Broker bugs caught; should stay 0.", c.Internal},
+		{"mdbroker_mode_conflicts_total", "Workers refused for declaring a mode other than their service's, or a tier over its max tier.", c.ModeConflicts},
+		{"mdbroker_handovers_total", "Hand-overs of an exclusive service asked for.", c.Handovers},
 	} {
 		p.family(row.name, "counter", row.help)
 		p.sample(row.name, "", float64(row.n))

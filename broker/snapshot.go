@@ -52,6 +52,8 @@ type ServiceSnapshot struct {
 	Draining    int // sent XDRAIN
 	Tiers       []TierSnapshot
 	Outcomes    OutcomeCounts
+	Mode        string // overflow, strict or exclusive
+	Activations uint64 // exclusive: how often a worker became active
 }
 
 // TierSnapshot is one priority tier of a service.
@@ -59,6 +61,9 @@ type TierSnapshot struct {
 	Level   uint8
 	Workers int
 	Free    int // workers with capacity to spare
+	// Workers by state: active and standby in an exclusive service, idle
+	// and busy in the others; draining in all.
+	Active, Standby, Idle, Busy, Draining int
 }
 
 // Snapshot is a consistent copy of the broker's state, taken by its loop.
@@ -103,11 +108,14 @@ func (c *core) copyServices(dst []ServiceSnapshot, from, n int) ([]ServiceSnapsh
 			continue
 		}
 		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
-			Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats}
+			Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats,
+			Mode: s.effectiveMode().String(), Activations: s.activations}
 		if len(s.tiers) > 0 {
 			ss.Tiers = make([]TierSnapshot, len(s.tiers))
 			for i, t := range s.tiers {
-				ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n}
+				m := s.tierStates(t)
+				ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n, Active: m.Active,
+					Standby: m.Standby, Idle: m.Idle, Busy: m.Busy, Draining: m.Draining}
 			}
 		}
 		dst = append(dst, ss)
