@@ -125,8 +125,9 @@ func (c *conn) loop() error {
 			return err
 		}
 		reconnect := c.serve()
-		if !reconnect {
-			// Let the last replies and DISCONNECT reach the broker.
+		if !reconnect && c.joined {
+			// Let the last replies and DISCONNECT reach the broker (one
+			// that never answered us has nothing of ours to wait for).
 			_ = c.sock.SetLinger(closeLinger)
 		}
 		c.closeSocket()
