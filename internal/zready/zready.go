@@ -1,0 +1,150 @@
+// Package zready lets one goroutine wait until any of its ZeroMQ sockets
+// has a message, or any of its plain descriptors (an internal/wakeup pipe)
+// is readable, and on Linux it waits in Go's netpoller: the goroutine parks
+// like one reading a net.Conn, instead of holding its thread in zmq_poll,
+// which the runtime hands its P away from and back to on every wake-up.
+//
+//	set, _ := zready.New()
+//	defer set.Close()
+//	set.AddSocket(0, sock)     // anything with ZMQ_FD and ZMQ_EVENTS
+//	set.AddFd(1, sig.Fd())     // a plain descriptor, level-triggered
+//	for {
+//		ids, err := set.Wait(timeout)
+//		// receive from each socket in ids until EAGAIN; Clear the signal
+//	}
+//
+// A socket's ZMQ_FD says only that its state may have changed, and any
+// operation on the socket may consume that signal. So Wait asks every
+// socket (ZMQ_EVENTS) before it blocks and reports those that have a
+// message without blocking: a message that arrived while the caller was
+// busy, or whose signal a send consumed, is never missed. After Wait, the
+// caller may receive as much or as little as it likes.
+//
+// Guarantees: Wait returns the ids of the sockets that have a message to
+// receive and of the descriptors that are readable, at once when there
+// are any, or else as soon as one becomes so, or after timeout (negative:
+// no timeout) with none. Like the sockets, a Set belongs to one goroutine.
+package zready
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Socket is what the Set needs of a ZeroMQ socket: its ZMQ_FD, and
+// whether ZMQ_EVENTS says a message can be received now. *zsock.Socket
+// has both.
+type Socket interface {
+	Fd() (int, error)
+	Readable() (bool, error)
+}
+
+// ErrDuplicate is AddSocket's or AddFd's answer for an id in use.
+var ErrDuplicate = errors.New("zready: id already in the set")
+
+type item struct {
+	id   int
+	fd   int
+	sock Socket // nil for a plain descriptor
+}
+
+// Set is the sockets and descriptors one goroutine waits for.
+type Set struct {
+	items []item // in the order added
+	out   []int
+	poll  poller
+}
+
+// New makes an empty Set.
+func New() (*Set, error) {
+	s := &Set{}
+	if err := s.poll.open(); err != nil {
+		return nil, fmt.Errorf("zready: %w", err)
+	}
+	return s, nil
+}
+
+// AddSocket watches sock under id.
+func (s *Set) AddSocket(id int, sock Socket) error {
+	fd, err := sock.Fd()
+	if err != nil {
+		return fmt.Errorf("zready: ZMQ_FD: %w", err)
+	}
+	return s.add(item{id: id, fd: fd, sock: sock})
+}
+
+// AddFd watches a plain descriptor under id: it is reported while it is
+// readable.
+func (s *Set) AddFd(id, fd int) error { return s.add(item{id: id, fd: fd}) }
+
+func (s *Set) add(it item) error {
+	for _, x := range s.items {
+		if x.id == it.id {
+			return ErrDuplicate
+		}
+	}
+	if err := s.poll.add(it.fd, len(s.items)); err != nil {
+		return fmt.Errorf("zready: watch descriptor %d: %w", it.fd, err)
+	}
+	s.items = append(s.items, it)
+	return nil
+}
+
+// Remove stops watching id; remove a socket before closing it.
+func (s *Set) Remove(id int) {
+	for i, x := range s.items {
+		if x.id != id {
+			continue
+		}
+		s.poll.remove(x.fd)
+		s.items = append(s.items[:i], s.items[i+1:]...)
+		s.poll.reindex(s.items)
+		return
+	}
+}
+
+// Wait returns the ids that are ready (see the package documentation).
+// The slice is reused by the next Wait.
+func (s *Set) Wait(timeout time.Duration) ([]int, error) {
+	s.out = s.out[:0]
+	for _, it := range s.items {
+		if it.sock == nil {
+			continue
+		}
+		ok, err := it.sock.Readable()
+		if err != nil {
+			return nil, fmt.Errorf("zready: ZMQ_EVENTS: %w", err)
+		}
+		if ok {
+			s.out = append(s.out, it.id)
+		}
+	}
+	block := len(s.out) == 0
+	ready, err := s.poll.wait(s.items, timeout, block)
+	if err != nil {
+		return nil, fmt.Errorf("zready: wait: %w", err)
+	}
+	for _, i := range ready {
+		it := s.items[i]
+		if it.sock == nil {
+			s.out = append(s.out, it.id)
+			continue
+		}
+		if !block {
+			continue // asked already
+		}
+		if ok, err := it.sock.Readable(); err != nil {
+			return nil, fmt.Errorf("zready: ZMQ_EVENTS: %w", err)
+		} else if ok {
+			s.out = append(s.out, it.id)
+		}
+	}
+	return s.out, nil
+}
+
+// Close releases the Set; the sockets and descriptors stay open.
+func (s *Set) Close() error {
+	s.items = nil
+	return s.poll.close()
+}
