@@ -22,6 +22,45 @@ func BenchmarkDispatch(b *testing.B) {
 		b.Run(fmt.Sprintf("spread/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, n, 0) })
 		b.Run(fmt.Sprintf("hot/workers=%d", n), func(b *testing.B) { benchDispatch(b, n, 1, 0) })
 		b.Run(fmt.Sprintf("queued=%d", n), func(b *testing.B) { benchDispatch(b, 1, 1, n) })
+		b.Run(fmt.Sprintf("strict/workers=%d", n), func(b *testing.B) { benchModeDispatch(b, mdp.ModeStrict, n) })
+		b.Run(fmt.Sprintf("exclusive/workers=%d", n), func(b *testing.B) { benchModeDispatch(b, mdp.ModeExclusive, n) })
+	}
+}
+
+// benchModeDispatch is one service of n extension workers in four tiers,
+// strict or exclusive: the round trip must cost the same for any n.
+func benchModeDispatch(b *testing.B, mode mdp.Mode, n int) {
+	cfg := DefaultConfig().withDefaults()
+	now := time.Now()
+	c := newCore(cfg, now)
+	for i := 0; i < n; i++ {
+		ready := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerReady, Ext: true, Service: "svc",
+			Tier: uint8(1 + i%4), Capacity: 1, Mode: mode}
+		f, _ := ready.AppendFrames([][]byte{[]byte(fmt.Sprintf("worker-%d", i))})
+		c.handle(now, f)
+	}
+	if s := c.services["svc"]; s.workers != n || s.mode != mode {
+		b.Fatalf("%d workers in mode %s", s.workers, s.mode)
+	}
+	req := mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "svc", Body: [][]byte{make([]byte, 64)}}
+	request, _ := req.AppendFrames([][]byte{[]byte("client-identity")})
+	rep := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: make([]byte, addrLen),
+		Body: [][]byte{make([]byte, 64)}}
+	reply, _ := rep.AppendFrames([][]byte{nil})
+	c.resetOut()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.handle(now, request)
+		// worker XREQUEST: identity · MDPW02 · 0x12 · address · "" · meta · body
+		out := c.out[0].frames
+		reply[0] = out[0]
+		copy(reply[3], out[3])
+		copy(reply[5], out[5][2:18])
+		c.handle(now, reply)
+		if len(c.out) != 2 {
+			b.Fatalf("round trip produced %d messages", len(c.out))
+		}
+		c.resetOut()
 	}
 }
 
