@@ -32,10 +32,10 @@
 // cost per request is of the order of the broker's: both pay libzmq's
 // per-message system calls and thread wake-ups.
 //
-// While it runs it prints a progress line every second on stderr (the
-// phase, replies per second over that second, the errors the clients have
-// counted so far, the p99 of the measured window so far ("-" before it)
-// and the requests outstanding), unless --json or --quiet:
+// While it runs it prints a progress line every second on stderr, unless
+// --json or --quiet: the phase, replies per second over that second, the
+// errors counted so far (the sum the final report gives), the p99 of the
+// measured window so far ("-" before it) and the requests outstanding:
 //
 //	mdbench    3.0s measuring     41234 req/s  errors 0  p99 412µs  outstanding 16
 //

@@ -18,15 +18,16 @@ func progressTo(cfg config, stderr io.Writer) io.Writer {
 }
 
 // progress prints a line on stderr every interval while the clients run:
-// the phase, replies per second since the last line, the errors the
-// clients counted so far and the p99 of the measured window so far. It
-// belongs to the clients' goroutine.
+// the phase, replies per second since the last line, the errors counted so
+// far (by the clients and by our workers) and the p99 of the measured
+// window so far. It belongs to the clients' goroutine.
 type progress struct {
-	w           io.Writer // nil: no progress lines (--json, --quiet)
-	every       time.Duration
-	next        time.Duration // when the next line is due, since the run's base time
-	last        time.Duration // when the last one was printed
-	lastReplies uint64
+	w            io.Writer     // nil: no progress lines (--json, --quiet)
+	workerErrors func() uint64 // our workers' errors so far; nil: none
+	every        time.Duration
+	next         time.Duration // when the next line is due, since the run's base time
+	last         time.Duration // when the last one was printed
+	lastReplies  uint64
 }
 
 // due reports whether a line should be printed at now.
@@ -57,6 +58,9 @@ func (p *progress) print(cs *clientSet, now time.Duration) {
 		phase = "warm-up"
 	}
 	errs := st.lost + st.stale + st.malformed + st.mismatched + st.sendErrors
+	if p.workerErrors != nil {
+		errs += p.workerErrors()
+	}
 	p99 := "-" // nothing measured yet
 	if cs.hist.n > 0 {
 		p99 = fmt.Sprintf("%.0fµs", micros(cs.hist.quantile(0.99)))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -55,23 +56,42 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
-// The progress lines count errors as they happen.
+// The progress lines count errors as they happen: the clients' (a broker
+// that never answers) and our workers' (a broker that answers READY with
+// garbage).
 func TestProgressCountsErrors(t *testing.T) {
-	cfg := testConfig(fakeBroker(t, func(mdp.Message) [][]byte { return nil }))
-	cfg.workers = 0
-	cfg.warmup, cfg.duration, cfg.timeout = 0, 500*time.Millisecond, 50*time.Millisecond
-	var lines bytes.Buffer
-	cfg.progress, cfg.progressEvery = &lines, 100*time.Millisecond
-	if _, err := run(context.Background(), cfg, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	last := lines.String()
-	if i := strings.LastIndex(strings.TrimSuffix(last, "\n"), "\n"); i >= 0 {
-		last = last[i+1:]
-	}
-	m := progressLine.FindStringSubmatch(strings.TrimSuffix(last, "\n"))
-	if m == nil || m[3] == "0" {
-		t.Fatalf("last progress line %q: want errors counted (all lines: %q)", last, lines.String())
+	silent := fakeBroker(t, func(mdp.Message) [][]byte { return nil })
+	garbage := brokertest.FakeRouter(t, func(m mdp.Message, err error) [][]byte {
+		if err == nil && m.Kind == mdp.WorkerReady {
+			return [][]byte{[]byte("garbage")}
+		}
+		return nil
+	})
+	for _, tc := range []struct {
+		name    string
+		ep      string
+		workers int
+	}{{"clients", silent, 0}, {"workers", garbage, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(tc.ep)
+			cfg.workers = tc.workers
+			cfg.warmup, cfg.duration, cfg.timeout = 0, 500*time.Millisecond, 50*time.Millisecond
+			var lines bytes.Buffer
+			cfg.progress, cfg.progressEvery = &lines, 100*time.Millisecond
+			r, err := run(context.Background(), cfg, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := strings.TrimSuffix(lines.String(), "\n")
+			last = last[strings.LastIndex(last, "\n")+1:]
+			m := progressLine.FindStringSubmatch(last)
+			if m == nil || m[3] == "0" {
+				t.Fatalf("last progress line %q: want errors counted (all lines: %q)", last, lines.String())
+			}
+			if tc.workers > 0 && r.WorkerMalformed == 0 {
+				t.Fatalf("the workers counted no malformed message: %+v", r)
+			}
+		})
 	}
 }
 
@@ -90,5 +110,21 @@ func TestProgressOnlyInTextMode(t *testing.T) {
 	cfg, err := parseFlags([]string{"--quiet"}, io.Discard)
 	if err != nil || !cfg.quiet {
 		t.Fatalf("--quiet: %v %v", cfg.quiet, err)
+	}
+}
+
+// The errors of a progress line are the clients' and the workers' together.
+func TestProgressLineAddsWorkerErrors(t *testing.T) {
+	var lines bytes.Buffer
+	cs := &clientSet{sending: true, measuring: true}
+	cs.stats.lost, cs.stats.replies = 2, 500
+	p := progress{w: &lines, every: time.Second, next: time.Second, workerErrors: func() uint64 { return 5 }}
+	p.print(cs, time.Second)
+	m := progressLine.FindStringSubmatch(strings.TrimSuffix(lines.String(), "\n"))
+	if m == nil || m[1] != "measuring" || m[2] != "500" || m[3] != "7" || m[4] != "-" {
+		t.Fatalf("line %q", lines.String())
+	}
+	if p.due(1500*time.Millisecond) || !p.due(2*time.Second) {
+		t.Fatalf("next line due at %v, want 2s", p.next)
 	}
 }

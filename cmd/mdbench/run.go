@@ -33,11 +33,13 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 	// DISCONNECTs to leave (their linger).
 	defer zctx.Term()
 	stop, done := make(chan struct{}), make(chan workerStats, 1)
+	workerErrors := func() uint64 { return 0 }
 	if cfg.workers > 0 {
 		ws, err := startWorkers(zctx, cfg)
 		if err != nil {
 			return result{}, err
 		}
+		workerErrors = ws.errs.Load
 		go func() { done <- ws.run(stop) }()
 	} else {
 		done <- workerStats{}
@@ -51,6 +53,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 		stopWorkers()
 		return result{}, err
 	}
+	cs.progress.workerErrors = workerErrors
 	measured, err := cs.run(ctx, cpu)
 	cs.close()
 	wstats := stopWorkers()

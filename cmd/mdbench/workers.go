@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/majordomo-go/majordomo/internal/zsock"
@@ -35,6 +36,9 @@ type workerSet struct {
 	ready *readySet
 	out   [][]byte // reused frame slice for sends
 	stats workerStats
+	// errs counts the errors in stats as they happen, for the clients'
+	// progress line (the only field another goroutine reads).
+	errs atomic.Uint64
 }
 
 func (ws *workerSet) version() mdp.Version {
@@ -127,7 +131,7 @@ func (ws *workerSet) receive(id int, now time.Time) {
 		m, err := mdp.ParseDealer(frames)
 		switch {
 		case err != nil:
-			ws.stats.malformed++
+			ws.failed(&ws.stats.malformed)
 		case m.Kind == mdp.WorkerRequest:
 			ws.echo(id, &m, now)
 		case m.Kind == mdp.WorkerHeartbeat:
@@ -139,7 +143,7 @@ func (ws *workerSet) receive(id int, now time.Time) {
 			ws.reregister(id, now) // a new socket, touched
 			return
 		default:
-			ws.stats.malformed++
+			ws.failed(&ws.stats.malformed)
 		}
 	}
 	ws.ready.draining(-1)
@@ -174,7 +178,7 @@ func (ws *workerSet) tick(now time.Time) {
 // again, so that a worker the broker dropped is counted, never silently
 // lost. If that fails, the worker is retried at its next expiry.
 func (ws *workerSet) reregister(id int, now time.Time) {
-	ws.stats.reconnects++
+	ws.failed(&ws.stats.reconnects)
 	w := ws.conns[id]
 	if w.sock != nil {
 		ws.ready.remove(id)
@@ -182,7 +186,7 @@ func (ws *workerSet) reregister(id int, now time.Time) {
 		w.sock = nil
 	}
 	if err := ws.register(id, now); err != nil {
-		ws.stats.sendErrors++
+		ws.failed(&ws.stats.sendErrors)
 		w.lastRecv = now
 	}
 }
@@ -215,7 +219,7 @@ func (ws *workerSet) close() {
 func (ws *workerSet) send(id int, m *mdp.Message, now time.Time) bool {
 	w := ws.conns[id]
 	if w.sock == nil {
-		ws.stats.sendErrors++
+		ws.failed(&ws.stats.sendErrors)
 		return false
 	}
 	ws.ready.touch(id)
@@ -225,9 +229,15 @@ func (ws *workerSet) send(id int, m *mdp.Message, now time.Time) bool {
 		err = w.sock.Send(frames, zsock.DontWait)
 	}
 	if err != nil {
-		ws.stats.sendErrors++
+		ws.failed(&ws.stats.sendErrors)
 		return false
 	}
 	w.lastSent = now
 	return true
+}
+
+// failed counts one error in counter and in errs.
+func (ws *workerSet) failed(counter *uint64) {
+	*counter++
+	ws.errs.Add(1)
 }
