@@ -53,10 +53,15 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var(positiveInt{&c.HeartbeatLiveness, maxLiveness}, "liveness", "heartbeat intervals of silence that expire a worker (a `count`, at most 1000; heartbeat × liveness at most 24h)")
 	fs.Var(positiveDuration{&c.RequestTimeout}, "request-timeout", "deadline of a request that carries none, and the longest a client may ask for (a `duration`)")
 	fs.Var(positiveInt{p: &c.MaxAttempts}, "max-attempts", "deliveries of a request to workers before the client gets 502 (a `count`)")
-	fs.Var(positiveInt{p: &c.QueueLimit}, "queue-limit", "requests queued per service (a `count`)")
+	fs.Var(positiveInt{p: &c.QueueLimit}, "queue-limit", "optional cap on requests queued per service, beside --queue-bytes (a `count`; default none)")
 	fs.Var(byteSize{&c.QueueBytes}, "queue-bytes", "bytes queued per service (a `size`: 65536, 64KiB, 16MiB, 1GiB)")
-	fs.Var(positiveInt{p: &c.GlobalQueueLimit}, "global-queue-limit", "requests queued in all services together (a `count`)")
+	fs.Var(positiveInt{p: &c.GlobalQueueLimit}, "global-queue-limit", "optional cap on requests queued in all services together, beside --global-queue-bytes (a `count`; default none)")
 	fs.Var(byteSize{&c.GlobalQueueBytes}, "global-queue-bytes", "bytes queued in all services together (a `size`)")
+	fs.Var(byteSize{&c.UnservedQueueBytes}, "unserved-queue-bytes", "bytes queued in all for services that have no worker (a `size`)")
+	fs.Var(positiveInt{p: &c.UnservedPerClient}, "unserved-per-client", "requests one client may have queued for services that have no worker (a `count`)")
+	fs.Var(positiveDuration{&c.WorkerHeartbeatMin}, "worker-heartbeat-min", "shortest heartbeat interval an extension worker may declare; shorter ones are raised to it (a `duration`)")
+	fs.Var(positiveDuration{&c.WorkerHeartbeatMax}, "worker-heartbeat-max", "longest heartbeat interval an extension worker may declare; longer ones are cut to it (a `duration`; × liveness at most 24h)")
+	fs.Var(servicePolicies{&c.Services}, "service", "pin a service's policy, over what its workers declare: `NAME:key=value,...` with keys mode (overflow, strict, exclusive), max-tier, queue-limit, queue-bytes, deadline; repeat the flag (or separate with ;) for several services")
 	fs.Var(byteSize{&c.MaxMessageSize}, "max-message-size", "largest message accepted, also set as ZMQ_MAXMSGSIZE (a `size`)")
 	fs.Var(positiveDuration{&c.ServiceIdleTimeout}, "service-idle-timeout", "how long a service with no workers and no requests is remembered (a `duration`)")
 	fs.Var(positiveInt{p: &c.ReplyCacheSize}, "reply-cache-size", "replies kept to answer retries of answered requests (a `count`)")
@@ -153,7 +158,7 @@ func parseOptions(args []string, env map[string]string, out io.Writer) (o option
 				errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.name))
 			case f == nil:
 				errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.name))
-			case seen[s.name] != 0 && s.name != "bind":
+			case seen[s.name] != 0 && s.name != "bind" && s.name != "service":
 				errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.name, seen[s.name]))
 			case onCommandLine[s.name] || inEnv[s.name]:
 			default:
