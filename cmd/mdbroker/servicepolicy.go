@@ -17,7 +17,9 @@ import (
 //
 //	--service 'ledger:mode=exclusive,deadline=5s'
 //	--service 'geo:mode=strict,max-tier=3,queue-limit=500,queue-bytes=8MiB'
-type servicePolicies struct{ p *map[string]broker.ServicePolicy }
+type servicePolicies struct {
+	p *map[string]broker.ServicePolicy
+}
 
 func (v servicePolicies) String() string {
 	if v.p == nil || len(*v.p) == 0 {
