@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -24,9 +26,9 @@ const adminTimeout = 2 * time.Second
 //
 // /metrics asks the loop for a Snapshot, the probes only for its Health
 // (constant time); /handover is the one that changes state. Serve it on
-// loopback only (mdbroker does): there is no authentication yet, and
-// mmi.handover is open to any client likewise until the broker has an
-// admin key (issue 14). It is safe to serve from any number of goroutines.
+// loopback only (mdbroker does by default; /handover answers 403 to any
+// other peer address): there is no authentication yet, and mmi.handover is
+// open to any client likewise until the broker has an admin key (issue 14). It is safe to serve from any number of goroutines.
 func AdminHandler(b *Broker) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -57,6 +59,10 @@ func AdminHandler(b *Broker) http.Handler {
 		}
 	})
 	mux.HandleFunc("POST /handover", func(w http.ResponseWriter, r *http.Request) {
+		if !fromLoopback(r) {
+			http.Error(w, "hand-over is taken from loopback only", http.StatusForbidden)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), adminTimeout)
 		defer cancel()
 		res, err := b.Handover(ctx, r.URL.Query().Get("service"), r.URL.Query().Get("worker"))
@@ -72,6 +78,17 @@ func AdminHandler(b *Broker) http.Handler {
 		}
 	})
 	return mux
+}
+
+// fromLoopback reports whether r came from this machine: the one check
+// on /handover until the broker has an admin key.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 func adminSnapshot(r *http.Request, b *Broker) (Snapshot, error) {

@@ -213,7 +213,9 @@ func TestExclusiveAdminHandoverAndMetrics(t *testing.T) {
 		code  int
 	}{{"service=st", 409}, {"service=nobody", 404}, {"service=db", 200}} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/handover?"+tc.query, nil))
+		req := httptest.NewRequest(http.MethodPost, "/handover?"+tc.query, nil)
+		req.RemoteAddr = "127.0.0.1:40000"
+		h.ServeHTTP(rec, req)
 		if rec.Code != tc.code {
 			t.Fatalf("POST /handover?%s = %d %s, want %d", tc.query, rec.Code, rec.Body, tc.code)
 		}
@@ -227,6 +229,11 @@ func TestExclusiveAdminHandoverAndMetrics(t *testing.T) {
 		}
 		return false
 	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/handover?service=db", nil)) // from 192.0.2.1
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("POST /handover from afar = %d, want 403", rec.Code)
+	}
 	if code, _ := get(t, h, "/handover?service=db"); code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET /handover = %d, want 405", code)
 	}
