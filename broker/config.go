@@ -54,8 +54,9 @@ type Config struct {
 	// MaxMessageSize bounds one message as received, all frames together,
 	// the sender's identity included. The receive path stops copying a
 	// larger one and drops it (counted as TooLarge; an extension request
-	// gets 413). It is also set as ZMQ_MAXMSGSIZE, so libzmq disconnects a
-	// peer sending a larger frame.
+	// gets 413). libzmq closes the connection of a peer whose message is
+	// grossly larger (ZMQ_MAXMSGSIZE is set to 2 × MaxMessageSize + 32 KiB
+	// × MaxFrames; see libzmqMessageBound).
 	MaxMessageSize int64
 	// ServiceIdleTimeout: a service with no workers and no requests is
 	// forgotten after this long.

@@ -2,9 +2,11 @@ package broker
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/majordomo-go/majordomo/internal/zsock"
+	"go.uber.org/zap"
 )
 
 // router is the broker's ROUTER socket and the libzmq context (one I/O
@@ -31,7 +33,7 @@ func openRouter(cfg Config) (*router, error) {
 	runtime.SetFinalizer(r, (*router).close) // a Broker made but never run
 	for _, set := range []func() error{
 		func() error { return sock.SetRouterMandatory(true) },
-		func() error { return sock.SetMaxMsgSize(cfg.MaxMessageSize) },
+		func() error { return sock.SetMaxMsgSize(libzmqMessageBound(cfg.MaxMessageSize)) },
 		func() error { return sock.SetHWM(100000, 100000) },
 	} {
 		if err := set(); err != nil {
@@ -39,7 +41,31 @@ func openRouter(cfg Config) (*router, error) {
 			return nil, fmt.Errorf("broker: router socket: %w", err)
 		}
 	}
+	cfg.Logger.Info("router: a peer whose message makes libzmq hold more is disconnected",
+		zap.Int64("libzmq_max_message_bytes", libzmqMessageBound(cfg.MaxMessageSize)))
 	return r, nil
+}
+
+// libzmqFrameAllowance is what libzmq may hold for one frame beyond its
+// data: a 64-byte msg_t, and at worst the whole receive buffer (8 KiB of
+// data and its reference counts, about 18 KiB) the frame is stored in.
+const libzmqFrameAllowance = 32 << 10
+
+// libzmqMessageBound is the ROUTER's ZMQ_MAXMSGSIZE for a MaxMessageSize
+// of max. With scripts/libzmq's patch libzmq bounds by it what it holds of
+// one message before the broker sees any of it (frame by frame: data,
+// msg_t, receive buffers) and closes the connection of a peer that sends
+// more; without the patch it bounds each frame. It is twice max plus
+// libzmqFrameAllowance per frame for MaxFrames frames, so a message of at
+// most MaxFrames frames and 2 × max bytes always reaches the receive path,
+// which drops it and answers 413, and only grossly oversize messages (in
+// bytes or frames) cost the sender its connection.
+func libzmqMessageBound(max int64) int64 {
+	const frames = MaxFrames * libzmqFrameAllowance
+	if max > (math.MaxInt64-frames)/2 {
+		return math.MaxInt64
+	}
+	return 2*max + frames
 }
 
 // close closes the socket (its linger applies) and then the context.

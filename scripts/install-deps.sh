@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what majordomo needs to build on Debian: libzmq (with headers and
 # pkg-config, for cgo), gcc and the C library headers, then replaces Debian's
-# libzmq with the same source package built with one patch of ours
+# libzmq with the same source package built with patches of ours
 # (scripts/libzmq/*.patch). Does nothing when all of it is already there.
 # Needs root (or sudo) only when something is missing. Non-interactive.
 #
@@ -18,6 +18,13 @@
 # id that starts with a zero byte as none, and makes every generated id skip
 # ids in use. tests/identity_attack_test.go proves it against mdbroker.
 #
+# And libzmq holds every frame of a multipart message until its last one
+# arrives, while ZMQ_MAXMSGSIZE bounds single frames only: one message of
+# many small (or empty) frames could take all memory. The second patch makes
+# ZMQ_MAXMSGSIZE bound what libzmq holds of a whole message (each frame
+# counted at least 64 bytes) and drop the connection of a peer that sends
+# more, as for an oversize frame. tests/multipart_bound_test.go proves it.
+#
 # The packages get the Debian version plus $suffix, so apt sees them as newer
 # than Debian's and a second run finds them and does nothing. Change $suffix
 # whenever the patch changes. On a fresh minimal bookworm with two cores the
@@ -25,7 +32,7 @@
 # tests skipped: DEB_BUILD_OPTIONS=nocheck); a second run takes 0.06 s.
 set -euo pipefail
 
-suffix="+majordomo1"
+suffix="+majordomo2"
 patches="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/libzmq"
 
 sudo=""
@@ -109,7 +116,8 @@ done
 {
   echo "zeromq3 ($debver$suffix) UNRELEASED; urgency=medium"
   echo
-  echo "  * majordomo: ROUTER peers cannot claim generated routing ids"
+  echo "  * majordomo: ROUTER peers cannot claim generated routing ids;"
+  echo "    ZMQ_MAXMSGSIZE bounds a whole multipart message"
   echo "    (scripts/libzmq in the majordomo repository)."
   echo
   echo " -- majordomo <majordomo@localhost>  $(date -R)"
