@@ -2,16 +2,15 @@ package workers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/internal/wakeup"
+	"github.com/majordomo-go/majordomo/internal/zready"
 	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -42,7 +41,7 @@ type conn struct {
 	hungry atomic.Bool    // requests wait in pending for a slot
 
 	sock     *zsock.Socket // nil while disconnected
-	poller   *zsock.Poller // the signal, then sock when connected
+	ready    *zready.Set   // the signal (readyWake), and sock (readySock) when connected
 	epoch    uint64        // counts sockets; a job's replies go out only on its own
 	lastSend time.Time
 	lastRecv time.Time
@@ -101,7 +100,7 @@ func (c *conn) run(base context.Context) error {
 	c.hctx, c.hcancel = context.WithCancel(context.WithoutCancel(base))
 	defer c.hcancel()
 	defer c.sig.Close()
-	err := c.rebuildPoller()
+	err := c.openReady()
 	if err == nil {
 		err = c.loop()
 	}
@@ -109,8 +108,8 @@ func (c *conn) run(base context.Context) error {
 		err = fmt.Errorf("workers: socket to %s: %w", c.broker, err)
 	}
 	c.finish()
-	if c.poller != nil {
-		c.poller.Close()
+	if c.ready != nil {
+		_ = c.ready.Close()
 	}
 	if err == nil && c.abandoned {
 		err = ErrDrainTimeout
@@ -152,7 +151,8 @@ func (c *conn) connect() error {
 	c.epoch++
 	c.lost, c.broken, c.bye = false, false, false
 	c.dropStale()
-	if err := c.rebuildPoller(); err != nil {
+	if err := c.ready.AddSocket(readySock, sock); err != nil {
+		c.closeSocket()
 		return err
 	}
 	now := time.Now()
@@ -179,29 +179,30 @@ func (c *conn) closeSocket() {
 		c.w.reg.lost(c.broker, c.why)
 	}
 	c.why = "worker stopping"
-	// The poller refers to the socket: it goes first.
-	c.poller.Close()
-	c.poller = nil
+	c.ready.Remove(readySock) // before the socket's ZMQ_FD goes
 	c.sock.Close()
 	c.sock = nil
 	c.sendq = nil // for a lost connection: the broker re-dispatches
-	if err := c.rebuildPoller(); err != nil {
-		c.log.Error("poller", zap.Error(err))
-	}
 }
 
-// rebuildPoller polls the wake-up signal, and the socket while connected.
-func (c *conn) rebuildPoller() error {
-	if c.poller != nil {
-		c.poller.Close()
+// The ids of what a connection waits for.
+const (
+	readyWake = iota // the wake-up signal
+	readySock        // the socket, while connected
+)
+
+// openReady makes the set the connection waits in, watching the signal.
+func (c *conn) openReady() error {
+	r, err := zready.New()
+	if err != nil {
+		return err
 	}
-	items := []zsock.PollItem{{Fd: c.sig.Fd()}}
-	if c.sock != nil {
-		items = append(items, zsock.PollItem{Socket: c.sock})
+	if err := r.AddFd(readyWake, c.sig.Fd()); err != nil {
+		_ = r.Close()
+		return err
 	}
-	p, err := zsock.NewPoller(items...)
-	c.poller = p
-	return err
+	c.ready = r
+	return nil
 }
 
 // serve runs the connected loop: requests in, replies out, heartbeats both
@@ -282,24 +283,21 @@ func (c *conn) poll(timeout time.Duration) bool {
 	if len(c.sendq) > 0 {
 		timeout = min(timeout, sendRetry)
 	}
-	if timeout < time.Millisecond {
-		// zmq_poll counts whole milliseconds; never spin on zero.
-		timeout = time.Millisecond
-	}
-	if c.poller == nil {
-		return false
-	}
-	n, err := c.poller.Wait(timeout)
-	if err != nil && !errors.Is(err, syscall.EINTR) {
+	// Never spin on a timer that is due: it is handled after this wait.
+	timeout = max(timeout, 100*time.Microsecond)
+	ids, err := c.ready.Wait(timeout)
+	if err != nil {
 		c.log.Error("poll failed", zap.Error(err))
 		return false
 	}
-	if n > 0 && c.poller.Ready(0) {
-		c.sig.Clear() // before drainOut looks at out
-	}
-	if n > 0 && c.sock != nil && c.poller.Ready(1) {
-		if !c.recvAll() {
-			return false
+	for _, id := range ids {
+		switch {
+		case id == readyWake:
+			c.sig.Clear() // before drainOut looks at out
+		case id == readySock && c.sock != nil:
+			if !c.recvAll() {
+				return false
+			}
 		}
 	}
 	if c.sock != nil && !c.broken {
