@@ -41,12 +41,13 @@ func freeAddr(t testing.TB) string {
 }
 
 // testConfig is a node config with timings for a loaded 2-core machine:
-// tens of milliseconds, so that failover is quick and still rare by accident.
+// a few hundred milliseconds, so that failover is quick and still rare by
+// accident (under -race and GOMAXPROCS=1, 100 ms gave spurious elections).
 func testConfig(t testing.TB, id, dir, raftAddr, brokerEP string, peers []Peer) Config {
 	cfg := DefaultConfig()
 	cfg.Store, cfg.ID, cfg.DataDir, cfg.RaftAddr = "kv", id, dir, raftAddr
 	cfg.Brokers, cfg.Peers = []string{brokerEP}, peers
-	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
+	cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 250*time.Millisecond, 250*time.Millisecond, 200*time.Millisecond
 	cfg.CommitTimeout = 5 * time.Millisecond
 	cfg.WorkerHeartbeat = 50 * time.Millisecond
 	cfg.DrainTimeout = time.Second

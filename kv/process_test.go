@@ -84,7 +84,7 @@ func startProcCluster(t testing.TB, size int) *procCluster {
 	for _, id := range pc.ids {
 		pc.args[id] = []string{"--store", "kv", "--id", id, "--data", filepath.Join(t.TempDir(), id),
 			"--raft", addrs[id], "--broker", b.Endpoint, "--peers", strings.Join(peers, ","),
-			"--heartbeat-timeout", "100ms", "--election-timeout", "100ms", "--leader-lease-timeout", "100ms",
+			"--heartbeat-timeout", "250ms", "--election-timeout", "250ms", "--leader-lease-timeout", "200ms",
 			"--commit-timeout", "5ms", "--worker-heartbeat", "50ms", "--drain-timeout", "2s", "--log-level", "info"}
 		pc.start(id)
 	}

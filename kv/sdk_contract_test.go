@@ -3,6 +3,7 @@ package kv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -64,20 +65,29 @@ func TestWorker503IsRetriedWithTheSameUUID(t *testing.T) {
 // A write handed to a node that does not lead gets 503, never an answer.
 func TestWriteOnFollowerIs503(t *testing.T) {
 	c := startCluster(t, 3)
-	follower := c.nodes[(c.leader()+1)%3]
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	body := (&Request{Op: OpPut, Key: []byte("k"), Value: []byte("v")}).Frames()
-	_, err := follower.serveWrite(ctx, &workers.Request{Service: "kv.write", Body: body, UUID: uuid.New(), ClientUUID: true})
+	ctx := ctxFor(t, 20*time.Second)
+	var follower *Node
+	var key []byte
 	var we *workers.Error
-	if !errors.As(err, &we) || we.Status != mdp.StatusOverloaded {
-		t.Fatalf("write on a follower: %v, want 503", err)
+	for attempt := 0; ; attempt++ {
+		// Under load an election may make the chosen follower leader in
+		// between: then choose again.
+		follower = c.nodes[(c.leader()+1)%3]
+		key = []byte(fmt.Sprintf("k%d", attempt))
+		body := (&Request{Op: OpPut, Key: key, Value: []byte("v")}).Frames()
+		_, err := follower.serveWrite(ctx, &workers.Request{Service: "kv.write", Body: body, UUID: uuid.New(), ClientUUID: true})
+		if errors.As(err, &we) && we.Status == mdp.StatusOverloaded {
+			break
+		}
+		if !follower.IsLeader() || attempt == 5 {
+			t.Fatalf("write on a follower: %v, want 503", err)
+		}
 	}
 	get := (&Request{Op: OpGet, Key: []byte("k")}).Frames()
 	if _, err := follower.serveWrite(ctx, &workers.Request{Service: "kv.write", Body: get}); !errors.As(err, &we) || we.Status != mdp.StatusOverloaded {
 		t.Fatalf("linearizable read on a follower: %v, want 503", err)
 	}
-	if g, err := c.kv.Get(ctx, []byte("k"), Linearizable()); !errors.Is(err, ErrNotFound) {
+	if g, err := c.kv.Get(ctx, key, Linearizable()); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("the refused write took effect: %+v %v", g, err)
 	}
 }

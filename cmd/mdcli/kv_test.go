@@ -36,7 +36,7 @@ func kvStore(t *testing.T) string {
 		cfg := kv.DefaultConfig()
 		cfg.Store, cfg.ID, cfg.DataDir, cfg.RaftAddr = "kv", p.ID, filepath.Join(t.TempDir(), p.ID), p.Addr
 		cfg.Brokers, cfg.Peers = []string{b.Endpoint}, peers
-		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
+		cfg.HeartbeatTimeout, cfg.ElectionTimeout, cfg.LeaderLeaseTimeout = 250*time.Millisecond, 250*time.Millisecond, 200*time.Millisecond
 		cfg.CommitTimeout, cfg.WorkerHeartbeat, cfg.DrainTimeout = 5*time.Millisecond, 50*time.Millisecond, time.Second
 		cfg.Logger = zaptest.NewLogger(t).Named(p.ID)
 		n, err := kv.Start(cfg)
