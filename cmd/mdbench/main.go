@@ -39,10 +39,11 @@
 //
 //	mdbench    3.0s measuring     41234 req/s  errors 0  p99 412µs  outstanding 16
 //
-// Before it starts, it checks that something listens at a tcp:// or ipc://
-// --broker (one plain connection, at most a second): a broker that is not
-// running is the error "mdbench: broker unreachable: ... (is the broker
-// running?)" and exit code 3, not every request counted lost.
+// Before it starts, it checks that a ZeroMQ peer listens at a tcp:// or
+// ipc:// --broker: one plain connection that must bring the ZMTP signature
+// within a second. A broker that is not running, or a port that is not a
+// ZeroMQ peer's, is the error "mdbench: broker unreachable: ..." and exit
+// code 3, not every request counted lost.
 //
 // --version prints the build (module version, or the commit it was built
 // from) and exits.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -14,22 +15,38 @@ const probeTimeout = time.Second
 // errUnreachable is the error of a run whose broker cannot be reached.
 var errUnreachable = errors.New("mdbench: broker unreachable")
 
-// probeBroker checks, before a run, that something listens at a tcp:// or
-// ipc:// endpoint, so that a broker that is not running is a clear error
-// within probeTimeout rather than every request counted lost after
-// --timeout (ZeroMQ itself reconnects in silence for ever). It opens and
-// closes one plain connection; a ZeroMQ peer forgets a connection that
-// never completed its handshake. Other transports are not checked.
+// zmtpSignatureLen is the length of the signature a ZeroMQ peer sends first
+// on every connection (ZMTP 2.0 and 3.x, RFC 15 and 23): 0xFF, eight
+// bytes, 0x7F.
+const zmtpSignatureLen = 10
+
+// probeBroker checks, before a run, that a ZeroMQ peer listens at a tcp://
+// or ipc:// endpoint: it connects and reads the signature such a peer
+// sends at once. So a broker that is not running (or a port that is not
+// ZeroMQ's) is a clear error within timeout rather than every request
+// counted lost after --timeout (ZeroMQ itself reconnects in silence for
+// ever). The connection is closed before the handshake goes further; the
+// peer forgets it. Other transports are not checked.
 func probeBroker(endpoint string, timeout time.Duration) error {
 	network, addr, ok := dialAddress(endpoint)
 	if !ok {
 		return nil
 	}
+	deadline := time.Now().Add(timeout)
 	conn, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v (is the broker running?)", errUnreachable, endpoint, err)
 	}
-	return conn.Close()
+	defer conn.Close()
+	sig := make([]byte, zmtpSignatureLen)
+	if err := conn.SetReadDeadline(deadline); err == nil {
+		_, err = io.ReadFull(conn, sig)
+	}
+	if err != nil || sig[0] != 0xFF || sig[zmtpSignatureLen-1] != 0x7F {
+		return fmt.Errorf("%w: %s: something listens there but did not greet as a ZeroMQ peer within %v (is it a broker?)",
+			errUnreachable, endpoint, timeout)
+	}
+	return nil
 }
 
 // dialAddress maps a ZeroMQ endpoint to what net.Dial takes. A tcp

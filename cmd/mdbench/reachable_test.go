@@ -69,6 +69,50 @@ func TestUnreachableBroker(t *testing.T) {
 	}
 }
 
+// A port that accepts connections but is not a ZeroMQ peer (silent, or
+// speaking something else) is refused too, within the probe's bound.
+func TestNotAZeroMQPeer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		greet []byte // sent on accept; nil: nothing
+	}{
+		{"silent", nil},
+		{"http", []byte("HTTP/1.1 400 Bad Request\r\n\r\n")},
+		{"short", []byte{0xFF, 0, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					c.Write(tc.greet)
+					if tc.greet != nil {
+						c.Close()
+					} else {
+						defer c.Close() // silent until the listener goes
+					}
+				}
+			}()
+			t.Cleanup(func() {
+				l.Close()
+				<-done
+			})
+			err = probeBroker("tcp://"+l.Addr().String(), 200*time.Millisecond)
+			if !errors.Is(err, errUnreachable) || !strings.Contains(err.Error(), "did not greet as a ZeroMQ peer") {
+				t.Fatalf("probe = %v", err)
+			}
+		})
+	}
+}
+
 // The binary: --version names the build, and an unreachable broker exits
 // 3 with a message that says so.
 func TestBinary(t *testing.T) {
