@@ -39,7 +39,8 @@ func probeBroker(endpoint string, timeout time.Duration) error {
 	}
 	defer conn.Close()
 	sig := make([]byte, zmtpSignatureLen)
-	if err := conn.SetReadDeadline(deadline); err == nil {
+	err = conn.SetReadDeadline(deadline)
+	if err == nil {
 		_, err = io.ReadFull(conn, sig)
 	}
 	if err != nil || sig[0] != 0xFF || sig[zmtpSignatureLen-1] != 0x7F {
