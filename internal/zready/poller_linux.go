@@ -8,8 +8,8 @@ import (
 )
 
 // poller is an epoll set whose own descriptor waits in Go's netpoller.
-// Each descriptor is registered level-triggered with its index in the
-// Set's items as the event data.
+// Each descriptor is registered level-triggered with its id as the event
+// data.
 type poller struct {
 	epfd   int
 	file   *os.File        // epfd, in the netpoller
@@ -35,31 +35,24 @@ func (p *poller) open() error {
 	return nil
 }
 
-func (p *poller) add(fd, index int) error {
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(index)}
+// add watches fd under id; n is how many descriptors are watched now.
+func (p *poller) add(fd, id, n int) error {
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(id)}
 	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return err
 	}
-	if len(p.events) < index+1 {
-		p.events = make([]syscall.EpollEvent, index+1)
+	if len(p.events) < n {
+		p.events = make([]syscall.EpollEvent, 2*n)
 	}
 	return nil
 }
 
 func (p *poller) remove(fd int) { _ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, fd, nil) }
 
-// reindex gives every descriptor its new index after a removal.
-func (p *poller) reindex(items []item) {
-	for i, it := range items {
-		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(i)}
-		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, it.fd, &ev)
-	}
-}
-
-// wait returns the indices of the readable descriptors: those readable
+// wait returns the ids of the readable descriptors: those readable
 // now, or, when block is set and there are none, those that become
 // readable within timeout.
-func (p *poller) wait(_ []item, timeout time.Duration, block bool) ([]int, error) {
+func (p *poller) wait(_ []*item, timeout time.Duration, block bool) ([]int, error) {
 	n, err := syscall.EpollWait(p.epfd, p.events, 0)
 	if err == syscall.EINTR {
 		n, err = 0, nil

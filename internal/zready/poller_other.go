@@ -15,13 +15,12 @@ type poller struct {
 	ready []int
 }
 
-func (p *poller) open() error        { return nil }
-func (p *poller) add(int, int) error { return nil }
-func (p *poller) remove(int)         {}
-func (p *poller) reindex([]item)     {}
-func (p *poller) close() error       { return nil }
+func (p *poller) open() error             { return nil }
+func (p *poller) add(int, int, int) error { return nil }
+func (p *poller) remove(int)              {}
+func (p *poller) close() error            { return nil }
 
-func (p *poller) wait(items []item, timeout time.Duration, block bool) ([]int, error) {
+func (p *poller) wait(items []*item, timeout time.Duration, block bool) ([]int, error) {
 	p.fds = p.fds[:0]
 	for _, it := range items {
 		p.fds = append(p.fds, unix.PollFd{Fd: int32(it.fd), Events: unix.POLLIN})
@@ -43,7 +42,7 @@ func (p *poller) wait(items []item, timeout time.Duration, block bool) ([]int, e
 	p.ready = p.ready[:0]
 	for i := 0; n > 0 && i < len(p.fds); i++ {
 		if p.fds[i].Revents != 0 {
-			p.ready = append(p.ready, i)
+			p.ready = append(p.ready, items[i].id)
 			n--
 		}
 	}

@@ -21,7 +21,8 @@
 // caller may receive as much or as little as it likes.
 //
 // Guarantees: Wait returns the ids of the sockets that have a message to
-// receive and of the descriptors that are readable, at once when there
+// receive (or room to send, see WatchWritable) and of the descriptors that
+// are readable, at once when there
 // are any, or else as soon as one becomes so, or after timeout (negative:
 // no timeout) with none. Like the sockets, a Set belongs to one goroutine.
 package zready
@@ -40,25 +41,34 @@ type Socket interface {
 	Readable() (bool, error)
 }
 
+// Writer is a Socket that can also say whether ZMQ_EVENTS allows a send
+// now; see WatchWritable.
+type Writer interface {
+	Socket
+	Writable() (bool, error)
+}
+
 // ErrDuplicate is AddSocket's or AddFd's answer for an id in use.
 var ErrDuplicate = errors.New("zready: id already in the set")
 
 type item struct {
-	id   int
-	fd   int
-	sock Socket // nil for a plain descriptor
+	id    int
+	fd    int
+	sock  Socket // nil for a plain descriptor
+	write Writer // non-nil while the caller waits for room to send
 }
 
 // Set is the sockets and descriptors one goroutine waits for.
 type Set struct {
-	items []item // in the order added
+	items []*item       // in the order added
+	byID  map[int]*item // the same
 	out   []int
 	poll  poller
 }
 
 // New makes an empty Set.
 func New() (*Set, error) {
-	s := &Set{}
+	s := &Set{byID: make(map[int]*item)}
 	if err := s.poll.open(); err != nil {
 		return nil, fmt.Errorf("zready: %w", err)
 	}
@@ -71,36 +81,53 @@ func (s *Set) AddSocket(id int, sock Socket) error {
 	if err != nil {
 		return fmt.Errorf("zready: ZMQ_FD: %w", err)
 	}
-	return s.add(item{id: id, fd: fd, sock: sock})
+	return s.add(&item{id: id, fd: fd, sock: sock})
 }
 
 // AddFd watches a plain descriptor under id: it is reported while it is
 // readable.
-func (s *Set) AddFd(id, fd int) error { return s.add(item{id: id, fd: fd}) }
+func (s *Set) AddFd(id, fd int) error { return s.add(&item{id: id, fd: fd}) }
 
-func (s *Set) add(it item) error {
-	for _, x := range s.items {
-		if x.id == it.id {
-			return ErrDuplicate
-		}
+func (s *Set) add(it *item) error {
+	if s.byID[it.id] != nil {
+		return ErrDuplicate
 	}
-	if err := s.poll.add(it.fd, len(s.items)); err != nil {
+	if err := s.poll.add(it.fd, it.id, len(s.items)+1); err != nil {
 		return fmt.Errorf("zready: watch descriptor %d: %w", it.fd, err)
 	}
 	s.items = append(s.items, it)
+	s.byID[it.id] = it
 	return nil
 }
 
 // Remove stops watching id; remove a socket before closing it.
 func (s *Set) Remove(id int) {
-	for i, x := range s.items {
-		if x.id != id {
-			continue
-		}
-		s.poll.remove(x.fd)
-		s.items = append(s.items[:i], s.items[i+1:]...)
-		s.poll.reindex(s.items)
+	it := s.byID[id]
+	if it == nil {
 		return
+	}
+	delete(s.byID, id)
+	s.poll.remove(it.fd)
+	for i, x := range s.items {
+		if x == it {
+			s.items = append(s.items[:i], s.items[i+1:]...)
+			s.items[len(s.items):cap(s.items)][0] = nil
+			break
+		}
+	}
+}
+
+// WatchWritable makes Wait report socket id also while it can take a
+// message (its Writer says so), or stops that. A socket that is not a
+// Writer is never reported for room.
+func (s *Set) WatchWritable(id int, on bool) {
+	it := s.byID[id]
+	if it == nil || it.sock == nil {
+		return
+	}
+	it.write = nil
+	if w, ok := it.sock.(Writer); ok && on {
+		it.write = w
 	}
 }
 
@@ -112,9 +139,9 @@ func (s *Set) Wait(timeout time.Duration) ([]int, error) {
 		if it.sock == nil {
 			continue
 		}
-		ok, err := it.sock.Readable()
+		ok, err := it.ready()
 		if err != nil {
-			return nil, fmt.Errorf("zready: ZMQ_EVENTS: %w", err)
+			return nil, err
 		}
 		if ok {
 			s.out = append(s.out, it.id)
@@ -125,8 +152,11 @@ func (s *Set) Wait(timeout time.Duration) ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zready: wait: %w", err)
 	}
-	for _, i := range ready {
-		it := s.items[i]
+	for _, id := range ready {
+		it := s.byID[id]
+		if it == nil {
+			continue
+		}
 		if it.sock == nil {
 			s.out = append(s.out, it.id)
 			continue
@@ -134,13 +164,26 @@ func (s *Set) Wait(timeout time.Duration) ([]int, error) {
 		if !block {
 			continue // asked already
 		}
-		if ok, err := it.sock.Readable(); err != nil {
-			return nil, fmt.Errorf("zready: ZMQ_EVENTS: %w", err)
+		if ok, err := it.ready(); err != nil {
+			return nil, err
 		} else if ok {
 			s.out = append(s.out, it.id)
 		}
 	}
 	return s.out, nil
+}
+
+// ready asks a socket whether it has a message, or room while watched for
+// it.
+func (it *item) ready() (bool, error) {
+	ok, err := it.sock.Readable()
+	if err == nil && !ok && it.write != nil {
+		ok, err = it.write.Writable()
+	}
+	if err != nil {
+		return false, fmt.Errorf("zready: ZMQ_EVENTS: %w", err)
+	}
+	return ok, nil
 }
 
 // Close releases the Set; the sockets and descriptors stay open.

@@ -190,3 +190,38 @@ func TestRemove(t *testing.T) {
 		t.Fatalf("%v ready, want only the socket [1]", ids)
 	}
 }
+
+// roomy is a socket that says it has room to send whenever room is set.
+type roomy struct {
+	*zsock.Socket
+	room bool
+}
+
+func (r *roomy) Writable() (bool, error) { return r.room, nil }
+
+// A socket watched for room is reported while its Writer says so, and no
+// longer once the watch is off.
+func TestWatchWritable(t *testing.T) {
+	_, dealer := pair(t)
+	s := newSet(t)
+	r := &roomy{Socket: dealer, room: true}
+	if err := s.AddSocket(3, r); err != nil {
+		t.Fatal(err)
+	}
+	if ids := wait(t, s, 0); len(ids) != 0 {
+		t.Fatalf("not watched for room, yet %v ready", ids)
+	}
+	s.WatchWritable(3, true)
+	if ids := wait(t, s, 0); !slices.Equal(ids, []int{3}) {
+		t.Fatalf("watched with room: %v ready, want [3]", ids)
+	}
+	r.room = false
+	if ids := wait(t, s, 0); len(ids) != 0 {
+		t.Fatalf("watched without room: %v ready", ids)
+	}
+	r.room = true
+	s.WatchWritable(3, false)
+	if ids := wait(t, s, 0); len(ids) != 0 {
+		t.Fatalf("watch off: %v ready", ids)
+	}
+}
