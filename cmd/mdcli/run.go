@@ -79,14 +79,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 			return exitUsage
 		}
 	}
-	opts := []clients.Option{
-		clients.WithRetries(cfg.retries),
-		clients.WithTimeout(cfg.attemptTimeout()),
-	}
-	if cfg.failFast {
-		opts = append(opts, clients.WithFailFast())
-	}
-	c, err := clients.New(cfg.brokers, opts...)
+	c, err := newClient(cfg)
 	if err != nil {
 		fmt.Fprintf(p.stderr, "mdcli: %s: %v\n", cfg.brokersFrom, err)
 		return exitUsage
@@ -111,6 +104,18 @@ func runIn(ctx context.Context, p process, args []string) int {
 		ok, err := c.ServiceExists(ctx, rest[0])
 		return out.service(rest[0], ok, err)
 	}
+}
+
+// newClient is the client the flags ask for.
+func newClient(cfg config) (*clients.Client, error) {
+	opts := []clients.Option{
+		clients.WithRetries(cfg.retries),
+		clients.WithTimeout(cfg.attemptTimeout()),
+	}
+	if cfg.failFast {
+		opts = append(opts, clients.WithFailFast())
+	}
+	return clients.New(cfg.brokers, opts...)
 }
 
 // parseArgs reads the flags and the command. cmd is "" when run should
