@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -53,6 +55,9 @@ type scenarioExpect struct {
 	BodyLen    *int     `json:"body_len"`
 	AddressLen int      `json:"address_len"`
 	AddressNot string   `json:"address_not"`
+	// BodyJSON: by body frame index, JSON the frame must hold: every
+	// field given matches, arrays element by element.
+	BodyJSON map[string]any `json:"body_json"`
 }
 
 // scenarioConfig maps a scenario's config keys onto Config.
@@ -91,6 +96,7 @@ func TestBrokerScenarios(t *testing.T) {
 type scenarioPeer struct {
 	*peer
 	address []byte
+	uuid    []byte // of the last XREQUEST
 }
 
 func runScenario(t *testing.T, sc scenario) {
@@ -143,6 +149,10 @@ func runScenario(t *testing.T, sc scenario) {
 					frames = append(frames, p.address)
 					continue
 				}
+				if h == "$uuid" {
+					frames = append(frames, p.uuid)
+					continue
+				}
 				frames = append(frames, mustHex(t, h))
 			}
 			if st.Pad != nil {
@@ -150,10 +160,13 @@ func runScenario(t *testing.T, sc scenario) {
 					frames = append(frames, make([]byte, st.Pad.Size))
 				}
 			}
-			before := tb.snapshot(t).Counters.WorkersRegistered
+			before := tb.snapshot(t).Counters
 			p.raw(frames...)
 			if m, err := mdp.Parse(frames, mdp.ToBroker); err == nil && m.Kind == mdp.WorkerReady {
-				waitFor(t, "registration", func() bool { return tb.snapshot(t).Counters.WorkersRegistered > before })
+				waitFor(t, "registration or refusal", func() bool {
+					now := tb.snapshot(t).Counters
+					return now.WorkersRegistered > before.WorkersRegistered || now.ModeConflicts > before.ModeConflicts
+				})
 			}
 		case st.Expect != nil:
 			p := peerFor(st.Peer)
@@ -197,6 +210,19 @@ func checkScenarioExpect(t *testing.T, step int, p *scenarioPeer, m mdp.Message,
 	if e.BodyLen != nil && len(m.Body) != *e.BodyLen {
 		bad("body frames", len(m.Body), *e.BodyLen)
 	}
+	for k, want := range e.BodyJSON {
+		i, err := strconv.Atoi(k)
+		if err != nil || i >= len(m.Body) {
+			bad("body frame for body_json "+k, len(m.Body), want)
+		}
+		var got any
+		if err := json.Unmarshal(m.Body[i], &got); err != nil {
+			bad("body frame "+k+" as JSON", string(m.Body[i]), want)
+		}
+		if why := jsonSubset(got, want); why != "" {
+			bad("body frame "+k+": "+why, string(m.Body[i]), want)
+		}
+	}
 	if e.AddressLen != 0 && len(m.Address) != e.AddressLen {
 		bad("address length", len(m.Address), e.AddressLen)
 	}
@@ -211,6 +237,7 @@ func checkScenarioExpect(t *testing.T, step int, p *scenarioPeer, m mdp.Message,
 	}
 	if m.Kind == mdp.WorkerRequest {
 		p.address = append([]byte(nil), m.Address...)
+		p.uuid = append([]byte(nil), m.UUID[:]...)
 	}
 }
 
@@ -231,6 +258,38 @@ func (p *scenarioPeer) next() mdp.Message {
 			return m
 		}
 	}
+}
+
+// jsonSubset says how got fails to hold want ("" when it does): objects
+// need want's keys only, arrays the same length, anything else equality.
+func jsonSubset(got, want any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%v is not an object", got)
+		}
+		for k, v := range w {
+			if why := jsonSubset(g[k], v); why != "" {
+				return k + ": " + why
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Sprintf("%v is not an array of %d", got, len(w))
+		}
+		for i := range w {
+			if why := jsonSubset(g[i], w[i]); why != "" {
+				return fmt.Sprintf("[%d]: %s", i, why)
+			}
+		}
+	default:
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			return fmt.Sprintf("%v, want %v", got, want)
+		}
+	}
+	return ""
 }
 
 func mustHex(t *testing.T, s string) []byte {
