@@ -34,8 +34,18 @@
 //     none; a retry with the same service and request UUID is never queued
 //     twice, even while draining, and a retry of one answered recently is
 //     answered from a bounded reply cache.
-//   - mmi.service, mmi.services (in pages of MMIServicesPage) and mmi.broker
-//     are answered by the broker.
+//   - A service's mode decides how its workers' tiers share requests:
+//     overflow (the best tier with a free worker), strict (only the best
+//     tier with a live worker; requests wait for it) or exclusive (one
+//     active worker holds requests, the others are standbys; the next one
+//     takes over when it dies, with no automatic fail-back; mmi.handover or
+//     Broker.Handover hands over explicitly, never with two workers holding
+//     requests). The first worker's XREADY decides, unless Config.Services
+//     pins it; a worker declaring another mode is refused (DISCONNECT,
+//     counted as ModeConflicts).
+//   - mmi.service, mmi.services (in pages of MMIServicesPage), mmi.workers
+//     (in pages of MMIWorkersPage), mmi.handover and mmi.broker are answered
+//     by the broker.
 //
 // Decisions live in a socket-free core (core.go and its neighbours): handle
 // and tick change state and queue outgoing messages, which the loop sends.

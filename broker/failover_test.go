@@ -1,6 +1,8 @@
 package broker
 
 import (
+	"encoding/json"
+	"reflect"
 	"sort"
 	"strconv"
 	"sync"
@@ -76,6 +78,22 @@ func TestExclusiveKillActiveUnder32Clients(t *testing.T) {
 	for i, name := range []string{"a", "b", "c"} {
 		procs[name] = startChildWorker(t, tb.ep, "db", 1, mdp.ModeExclusive, name, 4)
 		tb.waitWorkers(t, "db", i+1) // registration order decides the line
+	}
+	// What the SDK declared reaches mmi.workers.
+	_, b := mmiAsk(t, dial(t, tb.ep, zmq.DEALER), mdp.MMIWorkers, "db")
+	var listed []MMIWorker
+	if err := json.Unmarshal(b, &listed); err != nil || len(listed) != 3 {
+		t.Fatalf("mmi.workers %s", b)
+	}
+	states := map[string]string{}
+	for _, w := range listed {
+		if w.Version != "test" || w.Mode != "exclusive" || w.Capacity != 4 || w.HeartbeatMs != childHeartbeat.Milliseconds() {
+			t.Fatalf("worker %+v", w)
+		}
+		states[w.Name] = w.State
+	}
+	if !reflect.DeepEqual(states, map[string]string{"a": "active", "b": "standby", "c": "standby"}) {
+		t.Fatalf("states %v", states)
 	}
 	const clients, perClient = 32, 12
 	var mu sync.Mutex
