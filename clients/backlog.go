@@ -18,7 +18,7 @@ import (
 // ZMQ_IMMEDIATE the socket refuses a message while it has no connection
 // (and drops what it held when a connection breaks), so an attempt that
 // cannot go out at once waits in the loop's backlog for that broker until
-// the socket is writable (POLLOUT), or until the attempt times out and the
+// the socket has room (ZMQ_EVENTS says POLLOUT), or until the attempt times out and the
 // request moves on to the next broker; nothing is left behind in libzmq.
 
 // newExtDealer opens an extension DEALER to a broker (see above).
@@ -63,7 +63,7 @@ func (l *loop) sendExt(r *request, now time.Time) error {
 	r.waitBroker = r.broker
 	r.waiting = l.backlog[r.broker].PushBack(r)
 	if l.backlog[r.broker].Len() == 1 {
-		l.pollDirty = true // poll the socket for POLLOUT
+		l.ready.WatchWritable(dealerID(r.broker), true)
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func (l *loop) unwait(r *request) {
 	q.Remove(r.waiting)
 	r.waiting = nil
 	if q.Len() == 0 {
-		l.pollDirty = true // stop polling for POLLOUT
+		l.ready.WatchWritable(dealerID(r.waitBroker), false)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/wakeup"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -20,9 +21,8 @@ type Client struct {
 
 	mu     sync.Mutex
 	closed bool
-	queue  []command // for the loop, in order
-	woken  bool      // a wake-up byte is on its way to the loop
-	wake   *wakeRelay
+	queue  []command      // for the loop, in order
+	wake   *wakeup.Signal // the loop's; Wake is safe from any goroutine
 
 	loopDone chan struct{}
 }
@@ -44,7 +44,7 @@ func New(brokers []string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.wake = startWakeRelay(l.wakeOut, o.logger)
+	c.wake = l.sig
 	go l.run()
 	return c, nil
 }
@@ -102,12 +102,6 @@ func (c *Client) Close() error {
 	}
 	c.mu.Unlock()
 	<-c.loopDone
-	c.mu.Lock()
-	if c.wake != nil {
-		c.wake.stop()
-		c.wake = nil
-	}
-	c.mu.Unlock()
 	return nil
 }
 
@@ -159,14 +153,8 @@ func (c *Client) post(cmd command) bool {
 	return true
 }
 
-// wakeLocked has the loop woken unless a wake-up is already on its way.
-// The caller holds c.mu.
-func (c *Client) wakeLocked() {
-	if !c.woken {
-		c.wake.wake()
-		c.woken = true
-	}
-}
+// wakeLocked wakes the loop; wake-ups are coalesced by the signal.
+func (c *Client) wakeLocked() { c.wake.Wake() }
 
 // takeCommands is the loop's side of post.
 func (c *Client) takeCommands(buf []command) []command {
@@ -174,7 +162,6 @@ func (c *Client) takeCommands(buf []command) []command {
 	buf = append(buf[:0], c.queue...)
 	clear(c.queue)
 	c.queue = c.queue[:0]
-	c.woken = false
 	c.mu.Unlock()
 	return buf
 }

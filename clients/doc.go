@@ -12,8 +12,9 @@
 //
 // A Client is safe for use by many goroutines at once. One goroutine inside
 // owns its ZeroMQ sockets; Request, Go, Stream and the rest hand their work
-// to it through a queue and an inproc wake-up socket (whose sending end
-// belongs to one relay goroutine: no socket is shared between goroutines).
+// to it through a queue and a wake-up pipe (internal/wakeup, written by any
+// goroutine; no socket is shared between goroutines), and the goroutine
+// waits for the pipe and its sockets in Go's netpoller (internal/zready).
 //
 // # Requests, attempts and retries
 //

@@ -11,6 +11,9 @@ import (
 	"github.com/google/uuid"
 	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/wakeup"
+	"github.com/majordomo-go/majordomo/internal/zready"
 )
 
 // command is what the public API hands to the loop.
@@ -39,20 +42,18 @@ type loop struct {
 	o   *options
 	log *zap.Logger
 
-	wakeIn, wakeOut *zmq.Socket
-	dealers         []*zmq.Socket       // extension: one per broker
-	dealerIndex     map[*zmq.Socket]int // extension: socket → broker
-	backlog         backlog             // extension: attempts waiting for a socket
-	plain           plainLinks          // plain protocols: one socket per request
+	sig         *wakeup.Signal      // Wake from any goroutine (the Client's post)
+	ready       *zready.Set         // what run waits for: sig and every socket
+	dealers     []*zmq.Socket       // extension: one per broker
+	dealerIndex map[*zmq.Socket]int // extension: socket → broker
+	backlog     backlog             // extension: attempts waiting for a socket
+	plain       plainLinks          // plain protocols: one socket per request
 
 	pending map[uuid.UUID]*request
 	timers  timers
 	cur     int // the broker new requests go to
 	cmds    []command
 	closing bool
-
-	poller    *zmq.Poller
-	pollDirty bool
 }
 
 func newLoop(c *Client) (_ *loop, err error) {
@@ -60,7 +61,6 @@ func newLoop(c *Client) (_ *loop, err error) {
 		c: c, o: &c.opts, log: c.opts.logger,
 		dealerIndex: make(map[*zmq.Socket]int),
 		pending:     make(map[uuid.UUID]*request),
-		pollDirty:   true,
 	}
 	l.plain = newPlainLinks(c.brokers)
 	l.backlog = newBacklog(len(c.brokers))
@@ -69,7 +69,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 			l.closeSockets()
 		}
 	}()
-	if err := l.openWake(); err != nil {
+	if err := l.openReady(); err != nil {
 		return nil, err
 	}
 	for i, ep := range c.brokers {
@@ -83,26 +83,25 @@ func newLoop(c *Client) (_ *loop, err error) {
 		}
 		l.dealers = append(l.dealers, s)
 		l.dealerIndex[s] = i
+		if err := l.ready.AddSocket(dealerID(i), zmqSocket{s}); err != nil {
+			return nil, fmt.Errorf("clients: %w", err)
+		}
 	}
 	return l, nil
 }
 
-func (l *loop) openWake() error {
-	addr := "inproc://majordomo-clients-" + uuid.NewString()
-	var err error
-	if l.wakeIn, err = zmq.NewSocket(zmq.PAIR); err != nil {
-		return fmt.Errorf("clients: wake socket: %w", err)
+// openReady makes the wake-up signal and the set the loop waits in.
+func (l *loop) openReady() error {
+	sig, err := wakeup.New()
+	if err != nil {
+		return fmt.Errorf("clients: %w", err)
 	}
-	l.wakeIn.SetLinger(0)
-	if err = l.wakeIn.Bind(addr); err != nil {
-		return fmt.Errorf("clients: wake socket: %w", err)
+	l.sig = sig
+	if l.ready, err = zready.New(); err != nil {
+		return fmt.Errorf("clients: %w", err)
 	}
-	if l.wakeOut, err = zmq.NewSocket(zmq.PAIR); err != nil {
-		return fmt.Errorf("clients: wake socket: %w", err)
-	}
-	l.wakeOut.SetLinger(0)
-	if err = l.wakeOut.Connect(addr); err != nil {
-		return fmt.Errorf("clients: wake socket: %w", err)
+	if err := l.ready.AddFd(wakeID, sig.Fd()); err != nil {
+		return fmt.Errorf("clients: %w", err)
 	}
 	return nil
 }
@@ -125,55 +124,37 @@ func newDealer(endpoint string) (*zmq.Socket, error) {
 func (l *loop) run() {
 	defer close(l.c.loopDone)
 	for !l.closing {
-		if l.pollDirty {
-			l.rebuildPoller()
-		}
-		polled, err := l.poller.Poll(l.pollTimeout(time.Now()))
+		ids, err := l.ready.Wait(l.pollTimeout(time.Now()))
 		if err != nil {
-			if zmq.AsErrno(err) == zmq.Errno(syscall.EINTR) {
-				continue
-			}
 			l.log.Error("clients: poll failed; closing the client", zap.Error(err))
 			break
 		}
-		for _, p := range polled {
-			l.handlePolled(p)
+		for _, id := range ids {
+			l.handleReady(id)
 		}
 		l.fireTimers(time.Now())
 	}
 	l.shutdown()
 }
 
-func (l *loop) handlePolled(p zmq.Polled) {
-	if p.Socket == l.wakeIn {
-		l.drainWake()
+// handleReady handles what Wait reported: commands, a socket with room
+// for a broker's backlog, or messages.
+func (l *loop) handleReady(id int) {
+	switch {
+	case id == wakeID:
+		l.sig.Clear() // before the commands are taken
 		l.handleCommands()
-		return
-	}
-	if p.Events&zmq.POLLOUT != 0 {
-		l.flush(l.dealerIndex[p.Socket], time.Now())
-	}
-	if p.Events&zmq.POLLIN != 0 {
-		l.receive(p.Socket)
-	}
-}
-
-// rebuildPoller polls every socket for input, and the extension socket of
-// a broker with a backlog for room to send.
-func (l *loop) rebuildPoller() {
-	p := zmq.NewPoller()
-	p.Add(l.wakeIn, zmq.POLLIN)
-	for i, d := range l.dealers {
-		events := zmq.POLLIN
-		if l.backlog[i].Len() > 0 {
-			events |= zmq.POLLOUT
+	case id < firstLinkID:
+		b := id - 1
+		if l.backlog[b].Len() > 0 {
+			l.flush(b, time.Now())
 		}
-		p.Add(d, events)
+		l.receive(l.dealers[b])
+	default:
+		if lk := l.plain.byID[id]; lk != nil {
+			l.receive(lk.sock)
+		}
 	}
-	for s := range l.plain.open {
-		p.Add(s, zmq.POLLIN)
-	}
-	l.poller, l.pollDirty = p, false
 }
 
 // pollTimeout is the time until the next timer, rounded up to the
@@ -188,14 +169,6 @@ func (l *loop) pollTimeout(now time.Time) time.Duration {
 		return 0
 	}
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
-}
-
-func (l *loop) drainWake() {
-	for {
-		if _, err := l.wakeIn.RecvBytes(zmq.DONTWAIT); err != nil {
-			return
-		}
-	}
 }
 
 func (l *loop) handleCommands() {
@@ -286,14 +259,14 @@ func (l *loop) shutdown() {
 }
 
 func (l *loop) closeSockets() {
+	if l.ready != nil {
+		_ = l.ready.Close() // before the sockets whose ZMQ_FD it watches
+	}
 	for _, d := range l.dealers {
 		d.Close()
 	}
 	l.plain.closeAll()
-	if l.wakeIn != nil {
-		l.wakeIn.Close()
-	}
-	if l.wakeOut != nil && l.c.wake == nil {
-		l.wakeOut.Close() // New failed: the Client never took it
+	if l.sig != nil {
+		_ = l.sig.Close() // a Wake racing with this is harmless
 	}
 }

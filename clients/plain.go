@@ -22,6 +22,7 @@ const maxIdleLinks = 8
 
 // link is one plain-mode socket.
 type link struct {
+	id     int // in the loop's zready set
 	sock   *zmq.Socket
 	broker int
 	req    *request // in flight on it; nil when idle
@@ -30,11 +31,14 @@ type link struct {
 type plainLinks struct {
 	brokers []string
 	open    map[*zmq.Socket]*link
+	byID    map[int]*link
+	nextID  int
 	idle    [][]*link // by broker
 }
 
 func newPlainLinks(brokers []string) plainLinks {
-	return plainLinks{brokers: brokers, open: make(map[*zmq.Socket]*link), idle: make([][]*link, len(brokers))}
+	return plainLinks{brokers: brokers, open: make(map[*zmq.Socket]*link), byID: make(map[int]*link),
+		nextID: firstLinkID, idle: make([][]*link, len(brokers))}
 }
 
 // send makes r's attempt on a socket of its own to r.broker.
@@ -62,9 +66,14 @@ func (p *plainLinks) take(l *loop, b int) (*link, error) {
 	if err != nil {
 		return nil, err
 	}
-	lk := &link{sock: s, broker: b}
+	lk := &link{id: p.nextID, sock: s, broker: b}
+	if err := l.ready.AddSocket(lk.id, zmqSocket{s}); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("clients: %w", err)
+	}
+	p.nextID++
 	p.open[s] = lk
-	l.pollDirty = true
+	p.byID[lk.id] = lk
 	return lk, nil
 }
 
@@ -94,9 +103,10 @@ func (p *plainLinks) drop(l *loop, r *request) {
 // closed only by closeAll.
 func (p *plainLinks) close(l *loop, lk *link) {
 	delete(p.open, lk.sock)
+	delete(p.byID, lk.id)
+	l.ready.Remove(lk.id) // before its ZMQ_FD goes
 	lk.sock.Close()
 	lk.req = nil
-	l.pollDirty = true
 }
 
 func (p *plainLinks) closeAll() {
@@ -104,6 +114,7 @@ func (p *plainLinks) closeAll() {
 		s.Close()
 	}
 	clear(p.open)
+	clear(p.byID)
 	clear(p.idle)
 }
 
