@@ -3,6 +3,8 @@ package kv
 import (
 	"bytes"
 	"context"
+	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,6 +124,19 @@ func TestFollowerReads(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("the wait took %v: not bounded by the deadline", d)
+	}
+
+	// The node itself answers 504 when the deadline passes while it waits.
+	hctx, hcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer hcancel()
+	start = time.Now()
+	_, err = c.nodes[follower].serveRead(hctx, &workers.Request{Service: fsvc, Body: req.Frames()})
+	var we *workers.Error
+	if !errors.As(err, &we) || we.Status != mdp.StatusExpired {
+		t.Fatalf("a wait past the deadline: %v, want 504", err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 10*time.Second {
+		t.Fatalf("504 after %v: want it at the deadline", d)
 	}
 
 	// Its status: a follower that knows the leader (polled: under load an
