@@ -3,18 +3,17 @@ package kv
 import (
 	"bytes"
 	"context"
-	"github.com/majordomo-go/majordomo/mdp"
-	"github.com/majordomo-go/majordomo/workers"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"errors"
-	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/mdp"
+	"github.com/majordomo-go/majordomo/workers"
 )
 
 func TestClusterOperations(t *testing.T) {
