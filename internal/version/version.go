@@ -6,7 +6,6 @@
 //	// go install ...@v0.2.0:                 mdcli v0.2.0 go1.26.8 linux/amd64
 //	// a checkout with uncommitted changes:   mdcli v0.0.0-20261201052949-211ea5fe5d4f+dirty go1.26.8 linux/amd64
 //	// go build -buildvcs=false:              mdcli (devel) go1.26.8 linux/amd64
-//	// an older toolchain, from a checkout:   mdcli (devel) rev 211ea5fe5d4f modified go1.22.0 linux/amd64
 //
 // Guarantees: the line is never empty and never fails; a binary built by
 // `go install module@version` shows that version; one built from a
