@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/mdp"
@@ -152,7 +154,10 @@ func TestFollowerReads(t *testing.T) {
 func TestLeaderHandover(t *testing.T) {
 	c := startCluster(t, 3)
 	ctx := ctxFor(t, 30*time.Second)
-	if _, _, err := c.kv.Incr(ctx, []byte("n"), 1); err != nil {
+	// The same request id, answered by the old leader, then by the new one.
+	once := (&Request{Op: OpIncr, RID: uuid.New(), Key: []byte("n"), Delta: 1}).Frames()
+	first, err := c.client.Write(ctx, "kv", once...)
+	if err != nil {
 		t.Fatal(err)
 	}
 	old := c.leader()
@@ -162,6 +167,15 @@ func TestLeaderHandover(t *testing.T) {
 		if _, _, err := c.kv.Incr(ctx, []byte("n"), 1); err != nil {
 			t.Fatal(err)
 		}
+	}
+	again, err := c.client.Write(ctx, "kv", once...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w1, err1 := ParseWriteResult(first)
+	w2, err2 := ParseWriteResult(again)
+	if err1 != nil || err2 != nil || w1.Index != w2.Index || string(w2.Value) != "1" {
+		t.Fatalf("the new leader answered the retry %+v, the old one %+v (%v %v)", w2, w1, err1, err2)
 	}
 	g, err := c.kv.Get(ctx, []byte("n"), Linearizable())
 	if err != nil || string(g.Value) != "6" {
