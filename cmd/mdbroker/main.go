@@ -1,7 +1,8 @@
 // Command mdbroker is the majordomo broker daemon: a thin main around the
 // broker package. It reads flags, MDBROKER_* environment variables and an
 // optional config file into broker.Config, logs with zap, serves /metrics,
-// /livez and /readyz over HTTP, and on SIGTERM or SIGINT drains: new
+// /livez, /readyz and POST /handover (loopback peers only) over HTTP, and
+// on SIGTERM or SIGINT drains: new
 // requests are refused, requests in flight may finish within
 // --drain-timeout, workers get DISCONNECT, and it exits 0. A second signal
 // kills it at once.
@@ -9,6 +10,7 @@
 //	mdbroker                                   # tcp://127.0.0.1:5555, admin on 127.0.0.1:9555
 //	mdbroker --bind tcp://0.0.0.0:5555 --log-format json
 //	MDBROKER_HEARTBEAT=1s mdbroker --config /etc/mdbroker.conf
+//	mdbroker --service 'ledger:mode=exclusive,deadline=5s' --service 'geo:mode=strict,max-tier=3'
 //
 // Exit codes: 0 after a clean stop (or --version, --help), 1 when the broker
 // fails (a port in use, say), 2 for a bad flag, variable or config file.
