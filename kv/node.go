@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/workers"
 )
 
 // Node is one member of a store: a Raft server, its bbolt state machine and
@@ -53,7 +55,8 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.reads = n.startWorkers(readServices(cfg), n.serveRead, cfg.ReadConcurrency)
+	// Reads are never de-duplicated: no reply cache on the read workers.
+	n.reads = n.startWorkers(readServices(cfg), n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
 	go n.leadership()
 	return n, nil
 }
