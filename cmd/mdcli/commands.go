@@ -74,8 +74,8 @@ A FRAME is taken as it is, except:
 A frame from stdin or a file may hold up to 16 MiB, the broker's default message bound.
 
 brokers: --broker (repeatable), else $` + brokerEnv + ` (comma-separated), else ` + defaultBroker + `.
-On a timeout, mdcli asks the broker (mmi.service, within 1s or --timeout if shorter) and says
-which case it is: no broker answered, the service has no worker, or its worker was too slow.
+On a timeout, mdcli asks the brokers (mmi.service, within 1s more) and says which case it is:
+no broker answered, the service has no worker, or its worker was too slow.
 "--" ends the flags.
 `
 

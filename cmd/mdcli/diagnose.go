@@ -12,7 +12,7 @@ import (
 )
 
 // mmiProbeTimeout bounds the mmi.service question mdcli asks after a
-// request timed out, to say why (less when --timeout is shorter).
+// request timed out, to say why; every broker in the list gets its share.
 const mmiProbeTimeout = time.Second
 
 // timeoutCause says why a request timed out: code is a stable word for
@@ -22,16 +22,23 @@ type timeoutCause struct {
 	code, text string
 }
 
-// explainer returns a function that asks the broker, through c and within
-// wait, whether a service has a worker, and from the answer (or its
-// absence) tells why a request to it timed out. parent is the command's
-// context without the request's deadline (Ctrl-C still ends it).
-func explainer(parent context.Context, c *clients.Client, brokers []string, wait time.Duration) func(service string) timeoutCause {
+// explainer returns a function that asks the brokers, within
+// mmiProbeTimeout and through a client of its own (the request's may have
+// spent its attempts), whether a service has a worker, and from the answer
+// (or its absence) tells why a request to it timed out. parent is the
+// command's context without the request's deadline (Ctrl-C still ends it).
+func explainer(parent context.Context, brokers []string) func(service string) timeoutCause {
 	return func(service string) timeoutCause {
-		ctx, cancel := context.WithTimeout(parent, wait)
+		c, err := clients.New(brokers, clients.WithRetries(len(brokers)-1), clients.WithBackoff(0, 0),
+			clients.WithTimeout(mmiProbeTimeout/time.Duration(len(brokers))))
+		if err != nil {
+			return timeoutCause{}
+		}
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(parent, mmiProbeTimeout)
 		defer cancel()
 		exists, err := c.ServiceExists(ctx, service)
-		return causeOf(service, brokers, wait, exists, err)
+		return causeOf(service, brokers, mmiProbeTimeout, exists, err)
 	}
 }
 

@@ -58,7 +58,7 @@ func TestTimeoutSaysWhy(t *testing.T) {
 	for _, tc := range []struct {
 		name, broker, service, cause, textHas string
 	}{
-		{"no broker", closedEndpoint(t), "echo", "no-broker", "no broker answered mmi.service within 300ms"},
+		{"no broker", closedEndpoint(t), "echo", "no-broker", "no broker answered mmi.service within 1s"},
 		{"no worker", ep, "nobody", "no-worker", `no worker for "nobody"`},
 		{"slow worker", ep, "slow", "slow-worker", `"slow" has a worker`},
 	} {

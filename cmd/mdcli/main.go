@@ -25,11 +25,11 @@
 //
 // A FRAME "-" is all of stdin, "@PATH" a file's contents, "@@TEXT" the
 // text "@TEXT"; either may hold up to 16 MiB. When a call or stream times
-// out, mdcli asks the broker (mmi.service, within a second, or --timeout
-// if shorter) and says which case it is: no broker answered, the service
-// has no worker, or its worker was too slow; the exit code is still 3. A
-// "call mmi.NAME" whose reply is an error status (501 not implemented,
-// 404) prints the reply and exits 1.
+// out, mdcli asks the brokers (mmi.service, within one more second) and
+// says which case it is: no broker answered, the service has no worker,
+// or its worker was too slow; the exit code is still 3. A "call mmi.NAME"
+// whose reply is an error status (501 not implemented, 404) prints the
+// reply and exits 1.
 //
 // Exit codes: 0 success, 1 an error reply from the service or broker (or,
 // for "service", no such service), 2 usage, 3 timeout, 4 any other

@@ -85,7 +85,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 		return exitUsage
 	}
 	defer c.Close()
-	out.explain = explainer(ctx, c, cfg.brokers, min(mmiProbeTimeout, cfg.timeout))
+	out.explain = explainer(ctx, cfg.brokers)
 	out.brokers = cfg.brokers
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
