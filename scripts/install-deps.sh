@@ -44,7 +44,8 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 version_of() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
 need=()
-for pkg in libzmq3-dev pkg-config gcc libc6-dev; do
+# zsh: the test suite runs mdcli's zsh completion script in it.
+for pkg in libzmq3-dev pkg-config gcc libc6-dev zsh; do
   installed "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -109,7 +109,7 @@ func TestZshCompletion(t *testing.T) {
 	}
 	zsh, err := exec.LookPath("zsh")
 	if err != nil {
-		t.Skip("zsh is not installed: the script was checked as text only")
+		t.Fatal("zsh is not installed (scripts/install-deps.sh installs it): the script was checked as text only")
 	}
 	if out, err := exec.Command(zsh, "-n", path).CombinedOutput(); err != nil {
 		t.Fatalf("zsh -n: %v\n%s", err, out)
