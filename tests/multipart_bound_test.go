@@ -94,3 +94,26 @@ func TestGrossMultipartMessagesCloseTheConnection(t *testing.T) {
 	default:
 	}
 }
+
+// The other side of the bound: a message of up to MaxFrames frames and
+// 2 × MaxMessageSize bytes reaches the broker and is answered 413, the
+// connection kept (spec/mdp.md). 1,000 frames of 8,000 bytes: 8 MB, as
+// large as the guarantee allows here, in frames of a size that libzmq
+// stores in place in its 8 KiB receive buffers or copies out of them.
+func TestMessagesWithinTwiceTheBoundGet413(t *testing.T) {
+	b := startTestBrokerProcess(t)
+	c := dialRaw(t, b.ep, zmq.DEALER)
+	frame := make([]byte, 8000)
+	body := make([][]byte, 1000)
+	for i := range body {
+		body[i] = frame
+	}
+	for i := range 3 {
+		id := uuid.New()
+		c.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
+			UUID: id, Timeout: time.Minute, Flags: mdp.FlagFailFast, Body: body})
+		if m := c.recv(); m.UUID != id || m.Kind != mdp.ClientError || m.Status != mdp.StatusTooLarge {
+			t.Fatalf("message %d: %v %d for %v, want 413 for %v", i, m.Kind, m.Status, m.UUID, id)
+		}
+	}
+}
