@@ -34,7 +34,7 @@ func runChildWorker() int {
 	tier, _ := strconv.Atoi(f[2])
 	mode, _ := mdp.ParseMode(f[3])
 	k, _ := strconv.Atoi(f[5])
-	w, err := workers.New(f[0], f[1], workers.WithTier(tier), workers.WithMode(mode), workers.WithName(f[4]),
+	w, err := workers.New([]string{f[0]}, f[1], workers.WithTier(tier), workers.WithMode(mode), workers.WithName(f[4]),
 		workers.WithVersion("test"), workers.WithConcurrency(k), workers.WithHeartbeat(childHeartbeat),
 		workers.WithReconnect(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {

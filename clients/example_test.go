@@ -16,7 +16,7 @@ import (
 
 // serve runs a worker for service at ep until the returned stop is called.
 func serve(ep, service string, h workers.HandlerFunc) (stop func()) {
-	w, err := workers.New(ep, service, workers.WithConcurrency(8))
+	w, err := workers.New([]string{ep}, service, workers.WithConcurrency(8))
 	if err != nil {
 		log.Fatal(err)
 	}

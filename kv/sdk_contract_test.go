@@ -25,7 +25,7 @@ func TestWorker503IsRetriedWithTheSameUUID(t *testing.T) {
 	b := brokertest.Start(t, func(c *broker.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
 	var mu sync.Mutex
 	seen := map[uuid.UUID]int{}
-	w, err := workers.New(b.Endpoint, "kv.write", workers.WithHeartbeat(50*time.Millisecond))
+	w, err := workers.New([]string{b.Endpoint}, "kv.write", workers.WithHeartbeat(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

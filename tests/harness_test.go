@@ -45,7 +45,7 @@ func startWorker(t *testing.T, ep, service string, h workers.HandlerFunc, opts .
 	t.Helper()
 	opts = append([]workers.Option{workers.WithHeartbeat(testHeartbeat), workers.WithLiveness(testLiveness),
 		workers.WithLogger(zaptest.NewLogger(t))}, opts...)
-	w, err := workers.New(ep, service, opts...)
+	w, err := workers.New([]string{ep}, service, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func BenchmarkTitanicRoundTrip(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
 	go func() { done <- srv.Run(ctx) }()
-	w, err := workers.New(br.Endpoint, "echo", workers.WithConcurrency(16))
+	w, err := workers.New([]string{br.Endpoint}, "echo", workers.WithConcurrency(16))
 	if err != nil {
 		b.Fatal(err)
 	}

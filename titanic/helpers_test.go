@@ -71,7 +71,7 @@ func startTitanicCancel(t *testing.T, b *brokertest.Broker, dir string, tune ...
 func startWorker(t *testing.T, b *brokertest.Broker, service string, conc int, h workers.HandlerFunc, opts ...workers.Option) {
 	t.Helper()
 	opts = append([]workers.Option{workers.WithConcurrency(conc), workers.WithHeartbeat(50 * time.Millisecond)}, opts...)
-	w, err := workers.New(b.Endpoint, service, opts...)
+	w, err := workers.New([]string{b.Endpoint}, service, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func (s *Server) Run(ctx context.Context) error {
 		fn   func(*workers.Request) [][]byte
 	}{{mdp.TitanicRequest, s.cfg.Concurrency, s.proto.requestFrom}, {mdp.TitanicReply, 16, bodyOnly(s.proto.reply)},
 		{mdp.TitanicClose, 16, bodyOnly(s.proto.close)}} {
-		wk, err := workers.New(s.cfg.Broker, w.name, workers.WithConcurrency(w.conc),
+		wk, err := workers.New([]string{s.cfg.Broker}, w.name, workers.WithConcurrency(w.conc),
 			workers.WithHeartbeat(s.cfg.Heartbeat), workers.WithLogger(s.cfg.Logger.Named(w.name)))
 		if err != nil {
 			cancel()

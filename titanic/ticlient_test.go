@@ -76,7 +76,7 @@ func TestZguideTiclientWorksUnchanged(t *testing.T) {
 		"--titanic", t.TempDir(), "--heartbeat", "100ms")
 	ep := "tcp://" + ticlientPort
 
-	w, err := workers.New(ep, "echo", workers.WithHeartbeat(100*time.Millisecond))
+	w, err := workers.New([]string{ep}, "echo", workers.WithHeartbeat(100*time.Millisecond))
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -31,7 +31,7 @@ func BenchmarkEcho(b *testing.B) {
 	defer func() { cancel(); <-brokerDone }()
 	ep := br.Endpoints()[0]
 
-	w, err := New(ep, "echo", WithConcurrency(8))
+	w, err := New([]string{ep}, "echo", WithConcurrency(8))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func BenchmarkEcho16x16(b *testing.B) {
 	defer func() { cancel(); <-brokerDone }()
 	ep := br.Endpoints()[0]
 	for range 4 {
-		w, err := New(ep, "echo", WithConcurrency(16))
+		w, err := New([]string{ep}, "echo", WithConcurrency(16))
 		if err != nil {
 			b.Fatal(err)
 		}

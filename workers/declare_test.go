@@ -25,14 +25,14 @@ func TestDeclarationOptionsAreChecked(t *testing.T) {
 		{"not UTF-8", []Option{WithVersion("\xff")}, "UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := New("tcp://127.0.0.1:1", "svc", tc.opts...)
+			_, err := New([]string{"tcp://127.0.0.1:1"}, "svc", tc.opts...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New: %v, want %q", err, tc.want)
 			}
 		})
 	}
 	md := map[string]string{"dc": "par1"}
-	w, err := New("tcp://127.0.0.1:1", "svc", WithMode(mdp.ModeExclusive), WithName("w1"), WithVersion("1.0"), WithMetadata(md))
+	w, err := New([]string{"tcp://127.0.0.1:1"}, "svc", WithMode(mdp.ModeExclusive), WithName("w1"), WithVersion("1.0"), WithMetadata(md))
 	if err != nil {
 		t.Fatal(err)
 	}

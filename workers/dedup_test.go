@@ -190,7 +190,7 @@ func TestReplyCacheByteBound(t *testing.T) {
 	if want := 3*(cacheEntryOverhead+1000) + cacheEntryOverhead + len("gone"); c.bytes != want {
 		t.Fatalf("%d bytes counted after a replacement, want %d", c.bytes, want)
 	}
-	if _, err := New("tcp://127.0.0.1:5555", "svc", WithDedupCacheBytes(0)); err == nil {
+	if _, err := New([]string{"tcp://127.0.0.1:5555"}, "svc", WithDedupCacheBytes(0)); err == nil {
 		t.Fatal("WithDedupCacheBytes(0) accepted")
 	}
 }

@@ -2,7 +2,7 @@
 // majordomo broker (or any MDP/0.1 or MDP/0.2 broker) with handlers written
 // like net/http ones.
 //
-//	w, err := workers.New("tcp://127.0.0.1:5555", "echo",
+//	w, err := workers.New([]string{"tcp://127.0.0.1:5555"}, "echo",
 //		workers.WithConcurrency(8), workers.WithLogger(logger))
 //	if err != nil {
 //		return err

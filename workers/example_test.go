@@ -32,7 +32,7 @@ func Example() {
 	}
 	defer demo.Stop()
 
-	w, err := workers.New(demo.Endpoints[0], "upper", workers.WithConcurrency(4))
+	w, err := workers.New([]string{demo.Endpoints[0]}, "upper", workers.WithConcurrency(4))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func ExampleRequest_Partial() {
 	}
 	defer demo.Stop()
 
-	w, err := workers.New(demo.Endpoints[0], "count")
+	w, err := workers.New([]string{demo.Endpoints[0]}, "count")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func ExampleErrorf() {
 	}
 	defer demo.Stop()
 
-	w, err := workers.New(demo.Endpoints[0], "users")
+	w, err := workers.New([]string{demo.Endpoints[0]}, "users")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := New(c.broker, c.service, c.opts...)
+			_, err := New([]string{c.broker}, c.service, c.opts...)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("New: %v, want an error containing %q", err, c.want)
 			}
@@ -47,10 +47,10 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New("tcp://127.0.0.1:1", "svc", WithTier(3), WithConcurrency(8), WithDedupCache(0, 0)); err != nil {
+	if _, err := New([]string{"tcp://127.0.0.1:1"}, "svc", WithTier(3), WithConcurrency(8), WithDedupCache(0, 0)); err != nil {
 		t.Fatalf("valid options: %v", err)
 	}
-	if _, err := New("tcp://127.0.0.1:1", "mmi.x"); !errors.Is(err, mdp.ErrReservedService) {
+	if _, err := New([]string{"tcp://127.0.0.1:1"}, "mmi.x"); !errors.Is(err, mdp.ErrReservedService) {
 		t.Fatalf("mmi service: %v, want ErrReservedService", err)
 	}
 }

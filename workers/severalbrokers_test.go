@@ -24,7 +24,7 @@ func startMultiWorker(t *testing.T, eps []string, service string, h Handler, opt
 	core, logs := observer.New(zapcore.InfoLevel)
 	opts = append([]Option{WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond),
 		WithLogger(zap.New(core))}, opts...)
-	w, err := newWorker(eps, service, opts...)
+	w, err := New(eps, service, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,14 +156,14 @@ func TestSeveralBrokersUnreachable(t *testing.T) {
 }
 
 func TestSeveralBrokersBadList(t *testing.T) {
-	if _, err := newWorker(nil, "echo"); !errors.Is(err, ErrNoBrokers) {
+	if _, err := New(nil, "echo"); !errors.Is(err, ErrNoBrokers) {
 		t.Fatalf("no brokers: %v, want ErrNoBrokers", err)
 	}
 	ep := "tcp://127.0.0.1:5555"
-	if _, err := newWorker([]string{ep, ep}, "echo"); err == nil {
+	if _, err := New([]string{ep, ep}, "echo"); err == nil {
 		t.Fatal("a broker given twice was accepted")
 	}
-	if _, err := newWorker([]string{ep, "nope://x"}, "echo"); err == nil {
+	if _, err := New([]string{ep, "nope://x"}, "echo"); err == nil {
 		t.Fatal("a bad endpoint in the list was accepted")
 	}
 }

@@ -107,7 +107,7 @@ func TestShutdownDeadline(t *testing.T) {
 
 // Shutdown before Run makes Run return ErrClosed.
 func TestShutdownBeforeRun(t *testing.T) {
-	w, err := New("tcp://127.0.0.1:1", "svc")
+	w, err := New([]string{"tcp://127.0.0.1:1"}, "svc")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ const childWorkerEnv = "MAJORDOMO_TEST_CHILD_WORKER"
 // closes. The handler prints "ran BODY" before answering with the body;
 // at the end it prints "stale N" (Stats().Stale).
 func runChildWorker(ep string) int {
-	w, err := New(ep, "svc", WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond))
+	w, err := New([]string{ep}, "svc", WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond))
 	if err != nil {
 		fmt.Println("child:", err)
 		return 1

@@ -56,16 +56,12 @@ type Stats struct {
 // Stats returns the worker's counters so far.
 func (w *Worker) Stats() Stats { return Stats{Stale: w.stale.Load()} }
 
-// New makes a worker for service at the broker's endpoint (such as
-// "tcp://127.0.0.1:5555"). It checks the service name, the options and the
-// endpoint's syntax, and does not contact the broker: Run does.
-func New(broker, service string, opts ...Option) (*Worker, error) {
-	return newWorker([]string{broker}, service, opts...)
-}
-
-// newWorker makes a worker that serves service through every broker in
-// brokers at once (see "Several brokers" in the package documentation).
-func newWorker(brokers []string, service string, opts ...Option) (*Worker, error) {
+// New makes a worker for service at every broker in brokers (endpoints
+// such as "tcp://127.0.0.1:5555"), all active at once: see "Several
+// brokers" in the package documentation. It checks the service name, the
+// options and each endpoint's syntax, and does not contact the brokers:
+// Run does.
+func New(brokers []string, service string, opts ...Option) (*Worker, error) {
 	if len(brokers) == 0 {
 		return nil, ErrNoBrokers
 	}

@@ -55,7 +55,7 @@ func startWorker(t *testing.T, ep, service string, h Handler, opts ...Option) *r
 	t.Helper()
 	opts = append([]Option{WithHeartbeat(testHB), WithLiveness(testLiveness), WithReconnect(5*time.Millisecond, 50*time.Millisecond),
 		WithLogger(zaptest.NewLogger(t))}, opts...)
-	w, err := New(ep, service, opts...)
+	w, err := New([]string{ep}, service, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // port, as net/http/httptest runs an HTTP server:
 //
 //	b := brokertest.Start(t, func(cfg *broker.Config) { cfg.HeartbeatInterval = 20 * time.Millisecond })
-//	w, _ := workers.New(b.Endpoint, "echo")
+//	w, _ := workers.New([]string{b.Endpoint}, "echo")
 //	...
 //	brokertest.WaitFor(t, "echo registered", func() bool { return b.Workers("echo") == 1 })
 //

@@ -47,7 +47,7 @@ func TestTitanicInsideBroker(t *testing.T) {
 	go func() { code <- run(ctx, args, nil, io.Discard, &logs) }()
 	ep, admin := logs.started(t)
 
-	w, err := workers.New(ep, "echo", workers.WithHeartbeat(100*time.Millisecond))
+	w, err := workers.New([]string{ep}, "echo", workers.WithHeartbeat(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func realBroker(t *testing.T, handlers map[string]workers.HandlerFunc) string {
 		wg.Wait()
 	})
 	for service, h := range handlers {
-		w, err := workers.New(b.Endpoint, service, workers.WithLogger(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))))
+		w, err := workers.New([]string{b.Endpoint}, service, workers.WithLogger(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))))
 		if err != nil {
 			t.Fatal(err)
 		}

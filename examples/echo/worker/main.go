@@ -35,7 +35,7 @@ func run(broker, service string, concurrency int) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	w, err := workers.New(broker, service, workers.WithConcurrency(concurrency), workers.WithLogger(log))
+	w, err := workers.New([]string{broker}, service, workers.WithConcurrency(concurrency), workers.WithLogger(log))
 	if err != nil {
 		return err
 	}
