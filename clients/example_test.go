@@ -14,9 +14,10 @@ import (
 	"github.com/majordomo-go/majordomo/workers"
 )
 
-// serve runs a worker for service at ep until the returned stop is called.
-func serve(ep, service string, h workers.HandlerFunc) (stop func()) {
-	w, err := workers.New([]string{ep}, service, workers.WithConcurrency(8))
+// serve runs a worker for service at the brokers until the returned stop
+// is called.
+func serve(brokers []string, service string, h workers.HandlerFunc) (stop func()) {
+	w, err := workers.New(brokers, service, workers.WithConcurrency(8))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -34,18 +35,16 @@ func square(_ context.Context, req *workers.Request) ([][]byte, error) {
 	return [][]byte{[]byte(strconv.Itoa(n * n))}, nil
 }
 
-// A request through two brokers: the client sends to one and retries an
-// attempt that times out on the other, with the same request UUID.
-// Errors tell apart a timeout and an error reply.
+// A request through two brokers, with a worker on both: the client sends
+// to one and retries an attempt that times out on the other, with the
+// same request UUID. Errors tell apart a timeout and an error reply.
 func ExampleClient_Request() {
 	demo, err := demobroker.Start(2)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer demo.Stop()
-	for _, ep := range demo.Endpoints {
-		defer serve(ep, "square", square)()
-	}
+	defer serve(demo.Endpoints, "square", square)()
 
 	c, err := clients.New(demo.Endpoints, clients.WithTimeout(time.Second), clients.WithRetries(3))
 	if err != nil {
@@ -79,7 +78,7 @@ func ExampleClient_Go() {
 		log.Fatal(err)
 	}
 	defer demo.Stop()
-	defer serve(demo.Endpoints[0], "square", square)()
+	defer serve(demo.Endpoints, "square", square)()
 
 	c, err := clients.New(demo.Endpoints)
 	if err != nil {
@@ -110,7 +109,7 @@ func ExampleClient_Stream() {
 		log.Fatal(err)
 	}
 	defer demo.Stop()
-	defer serve(demo.Endpoints[0], "tail", func(ctx context.Context, req *workers.Request) ([][]byte, error) {
+	defer serve(demo.Endpoints, "tail", func(ctx context.Context, req *workers.Request) ([][]byte, error) {
 		for _, line := range []string{"first line", "second line"} {
 			if err := req.Partial([]byte(line)); err != nil {
 				return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"strconv"
+	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/internal/demobroker"
@@ -134,4 +135,41 @@ func ExampleErrorf() {
 	// Output:
 	// 404 no user "bob" (retry may help: false)
 	// 500 database unreachable (retry may help: true)
+}
+
+// A worker on several brokers serves through all of them at once, within
+// its one capacity: any of the brokers is enough, and one that dies is
+// reconnected to while the others serve. Ready says when a broker has it.
+func Example_severalBrokers() {
+	demo, err := demobroker.Start(2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer demo.Stop()
+
+	w, err := workers.New(demo.Endpoints, "where", workers.WithConcurrency(8),
+		workers.WithHeartbeat(50*time.Millisecond)) // so that Ready comes at once
+	if err != nil {
+		log.Fatal(err)
+	}
+	stop := serve(w, workers.HandlerFunc(func(ctx context.Context, req *workers.Request) ([][]byte, error) {
+		return [][]byte{[]byte("served: " + string(req.Body[0]))}, nil
+	}))
+	defer stop()
+	<-w.Ready()
+
+	// One client per broker, to show that each of them reaches the worker;
+	// a real client lists them all (clients.New(demo.Endpoints)).
+	for i, ep := range demo.Endpoints {
+		c, err := clients.New([]string{ep})
+		if err != nil {
+			log.Fatal(err)
+		}
+		reply, err := c.Request(context.Background(), "where", []byte(fmt.Sprint("through broker ", i+1)))
+		fmt.Printf("%s %v\n", reply[0], err)
+		c.Close()
+	}
+	// Output:
+	// served: through broker 1 <nil>
+	// served: through broker 2 <nil>
 }

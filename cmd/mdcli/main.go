@@ -2,8 +2,9 @@
 //
 //	mdcli call SERVICE [FRAME...]    send a request, print the reply frames
 //	mdcli stream SERVICE [FRAME...]  send a request, print each PARTIAL reply as it arrives, then the FINAL
-//	mdcli services                   list the broker's services (mmi.services)
+//	mdcli services                   list the broker's services (mmi.services, every page)
 //	mdcli service NAME               tell whether a service has a worker (mmi.service)
+//	mdcli workers NAME               list a service's workers (mmi.workers, every page)
 //	mdcli titanic SUBCOMMAND ...     Titanic (9/TSP): submit, status, fetch, close
 //	mdcli kv SUBCOMMAND ...          an mdkv store: put, get, del, cas, incr, scan, status
 //	mdcli completion bash|zsh        print a shell completion script

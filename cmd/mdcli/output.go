@@ -9,7 +9,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/majordomo-go/majordomo/clients"
@@ -91,25 +90,6 @@ func replyJSON(service string, reply [][]byte) replyDoc {
 		}
 	}
 	return doc
-}
-
-func (o *output) services(list []clients.ServiceInfo, err error) int {
-	if err != nil {
-		return o.failMMI(err)
-	}
-	if o.json {
-		if list == nil {
-			list = []clients.ServiceInfo{}
-		}
-		return o.printJSON(list)
-	}
-	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tWORKERS\tQUEUED")
-	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%d\t%d\n", s.Name, s.Workers, s.Queued)
-	}
-	tw.Flush()
-	return exitOK
 }
 
 func (o *output) service(name string, exists bool, err error) int {

@@ -95,7 +95,9 @@ func runIn(ctx context.Context, p process, args []string) int {
 	case "stream":
 		return out.stream(ctx, c.Stream, rest[0], body)
 	case "services":
-		return out.services(c.Services(ctx))
+		return out.services(ctx, c.Request)
+	case "workers":
+		return out.workers(ctx, c.Request, rest[0])
 	case "titanic":
 		return runTitanic(ctx, c, rest, out)
 	case "kv":
