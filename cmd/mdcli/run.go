@@ -99,7 +99,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 	case "workers":
 		return out.workers(ctx, c.Request, rest[0])
 	case "titanic":
-		return runTitanic(ctx, c, rest, out)
+		return runTitanic(ctx, c, rest, p.stdin, out)
 	case "kv":
 		return runKV(ctx, c, rest, out)
 	default: // "service"

@@ -35,7 +35,7 @@ type titanicCall func(ctx context.Context, service string, body ...[]byte) (mdp.
 
 // titanicCommand parses and checks "titanic SUBCOMMAND ARGS". It returns a
 // function that runs it, or a usage exit code.
-func titanicCommand(args []string, stderr io.Writer) (func(ctx context.Context, call titanicCall, out *output) int, int) {
+func titanicCommand(args []string, stdin io.Reader, stderr io.Writer) (func(ctx context.Context, call titanicCall, out *output) int, int) {
 	bad := func(msg string) (func(context.Context, titanicCall, *output) int, int) {
 		fmt.Fprintln(stderr, "mdcli titanic:", msg)
 		fmt.Fprint(stderr, titanicUsage)
@@ -58,8 +58,12 @@ func titanicCommand(args []string, stderr io.Writer) (func(ctx context.Context, 
 		if *ttl > 0 {
 			service += fmt.Sprintf("%sttl=%d", titanic.OptionSeparator, max(1, ttl.Milliseconds()))
 		}
+		frames, err := readFrames(rest[1:], stdin)
+		if err != nil {
+			return bad(err.Error())
+		}
 		return func(ctx context.Context, call titanicCall, out *output) int {
-			return out.titanicSubmit(ctx, call, service, rest[1:])
+			return out.titanicSubmit(ctx, call, service, frames)
 		}, exitOK
 	case (sub == "status" || sub == "fetch" || sub == "close") && len(rest) == 1 && *ttl == 0 && (!*wait || sub == "fetch"):
 		if _, err := mdp.ParseUUID(rest[0]); err != nil {
@@ -108,8 +112,8 @@ func titanicError(status mdp.Status, rest [][]byte) error {
 }
 
 // runTitanic runs "mdcli titanic ..." (the hook in run).
-func runTitanic(ctx context.Context, c *clients.Client, args []string, out *output) int {
-	f, code := titanicCommand(args, out.stderr)
+func runTitanic(ctx context.Context, c *clients.Client, args []string, stdin io.Reader, out *output) int {
+	f, code := titanicCommand(args, stdin, out.stderr)
 	if f == nil {
 		return code
 	}

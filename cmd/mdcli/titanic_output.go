@@ -28,11 +28,8 @@ func (o *output) titanicFail(status mdp.Status, rest [][]byte) int {
 	return exitServiceError
 }
 
-func (o *output) titanicSubmit(ctx context.Context, call titanicCall, service string, args []string) int {
-	body := [][]byte{[]byte(service)}
-	for _, a := range args {
-		body = append(body, []byte(a))
-	}
+func (o *output) titanicSubmit(ctx context.Context, call titanicCall, service string, frames [][]byte) int {
+	body := append([][]byte{[]byte(service)}, frames...)
 	status, rest, err := call(ctx, mdp.TitanicRequest, body...)
 	switch {
 	case err != nil:
