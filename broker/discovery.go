@@ -111,8 +111,8 @@ func (s *service) tierStates(t *tier) MMITier {
 	return mt
 }
 
-// effectiveMode is the service's mode, or the one its next worker would
-// give it when it has none.
+// effectiveMode is the service's mode; with no worker, the pinned one or
+// overflow (the next worker may still declare another).
 func (s *service) effectiveMode() mdp.Mode {
 	if s.workers > 0 {
 		return s.mode
