@@ -42,6 +42,7 @@ type config struct {
 	json      bool
 	quiet     bool // no progress lines
 	version   bool // print the version and exit
+	sdk       bool // clients and workers through the SDKs (sdk.go)
 
 	// progress receives a progress line every progressEvery while the
 	// clients run (main: stderr unless --json or --quiet); nil: none.
@@ -90,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON line (and no progress lines)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress line on stderr every second")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.BoolVar(&cfg.sdk, "sdk", false, "clients through clients.Client and workers through workers.Worker (the SDKs), same report")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -19,6 +19,9 @@ func run(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 	if err := probeBroker(cfg.broker, probeTimeout); err != nil {
 		return result{}, err
 	}
+	if cfg.sdk {
+		return runSDK(ctx, cfg, stdout)
+	}
 	cpu := &cpuMeter{pid: cfg.brokerPID}
 	if cfg.brokerPID > 0 {
 		if _, err := processCPU(cfg.brokerPID); err != nil {
