@@ -73,6 +73,7 @@ func newConn(w *Worker, broker string, h Handler, capacity int) (*conn, error) {
 	c := &conn{
 		sig:      sig,
 		broker:   broker,
+		why:      "worker stopping",
 		log:      w.log.With(zap.String("broker", broker)),
 		w:        w,
 		cfg:      &w.cfg,
