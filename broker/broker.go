@@ -117,12 +117,12 @@ func (b *Broker) Snapshot(ctx context.Context) (Snapshot, error) {
 	if err := b.ask(ctx, func(c *core, now time.Time) {
 		s, gen = c.snapshotHead(now), c.list.gen
 		s.Services = make([]ServiceSnapshot, 0, len(c.services))
-		s.Services, next, done = c.copyServices(s.Services, 0, snapshotChunk)
+		s.Services, next, done = c.copyServices(now, s.Services, 0, snapshotChunk)
 	}); err != nil {
 		return Snapshot{}, err
 	}
 	for !done {
-		if err := b.ask(ctx, func(c *core, _ time.Time) {
+		if err := b.ask(ctx, func(c *core, now time.Time) {
 			chunk := snapshotChunk
 			if c.list.gen != gen { // services moved slots: start over
 				gen, next, s.Services = c.list.gen, 0, s.Services[:0]
@@ -130,7 +130,7 @@ func (b *Broker) Snapshot(ctx context.Context) (Snapshot, error) {
 					chunk = len(c.list.slots) // churning: finish in one turn
 				}
 			}
-			s.Services, next, done = c.copyServices(s.Services, next, chunk)
+			s.Services, next, done = c.copyServices(now, s.Services, next, chunk)
 		}); err != nil {
 			return Snapshot{}, err
 		}

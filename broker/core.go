@@ -41,6 +41,7 @@ type core struct {
 
 	counters Counters
 	latency  histogram
+	born     time.Time // when the core was made: uptime
 }
 
 // outMsg is one message for the ROUTER: frames[0] is the peer's identity.
@@ -62,6 +63,7 @@ func newCore(cfg Config, now time.Time) *core {
 		unservedByClient: make(map[string]int),
 		cache:            newReplyCache(cfg.ReplyCacheSize, cfg.ReplyCacheBytes, cfg.ReplyCacheTTL),
 		latency:          newHistogram(),
+		born:             now,
 	}
 	rnd := uuid.New()
 	copy(c.uuidPrefix[:], rnd[:8])

@@ -101,6 +101,7 @@ func (c *core) answer(now time.Time, r *request, body [][]byte) {
 	s.stats.Answered++
 	c.latency.observe(now.Sub(r.accepted))
 	s.latency.observe(now, now.Sub(r.accepted))
+	s.hist.observe(now.Sub(r.accepted))
 	c.sendClient(r, mdp.ClientFinal, body)
 	if r.clientUUID {
 		var size int64
@@ -122,7 +123,7 @@ func (c *core) fail(now time.Time, r *request, status mdp.Status, text string) {
 	case mdp.StatusWorkerFailed:
 		s.stats.Failed++
 	default:
-		s.stats.WorkerErrors++
+		s.stats.countError(status)
 	}
 	if r.form == formExt {
 		c.send(r.client, &mdp.Message{Version: mdp.V02, Kind: mdp.ClientError, Ext: true,

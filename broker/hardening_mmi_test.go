@@ -85,7 +85,7 @@ func BenchmarkLoopWithManyServices(b *testing.B) {
 	b.Run("snapshot-one-chunk", func(b *testing.B) {
 		dst := make([]ServiceSnapshot, 0, snapshotChunk)
 		for b.Loop() {
-			dst, _, _ = c.copyServices(dst[:0], 0, snapshotChunk)
+			dst, _, _ = c.copyServices(now, dst[:0], 0, snapshotChunk)
 		}
 	})
 	b.Run("mmi.services", func(b *testing.B) {

@@ -1,9 +1,6 @@
 package broker
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // latencyBounds are the upper bounds of the request latency histogram's
 // buckets, from accept to final reply.
@@ -14,6 +11,13 @@ var latencyBounds = []time.Duration{
 	500 * time.Millisecond, time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second,
 }
 
+// LatencyBounds returns the upper bounds of the latency histograms'
+// buckets (a copy).
+func LatencyBounds() []time.Duration { return append([]time.Duration(nil), latencyBounds...) }
+
+// histogram counts latencies in the buckets of latencyBounds. Its zero
+// value is empty and allocates nothing until the first observation, so
+// that a service that never answers costs no buckets.
 type histogram struct {
 	counts []uint64 // one per bound, plus one for larger values
 	sum    time.Duration
@@ -25,6 +29,9 @@ func newHistogram() histogram {
 }
 
 func (h *histogram) observe(d time.Duration) {
+	if h.counts == nil {
+		h.counts = make([]uint64, len(latencyBounds)+1)
+	}
 	i := 0
 	for i < len(latencyBounds) && d > latencyBounds[i] {
 		i++
@@ -34,9 +41,11 @@ func (h *histogram) observe(d time.Duration) {
 	h.n++
 }
 
-// HistogramSnapshot is a copy of the latency histogram. Counts[i] counts
+// HistogramSnapshot is a copy of a latency histogram. Counts[i] counts
 // observations in (Bounds[i-1], Bounds[i]]; the last element counts those
 // above every bound. (Prometheus wants cumulative counts: sum as you go.)
+// Bounds is shared by every snapshot: read it, never change it. Counts is
+// nil for a histogram with no observation.
 type HistogramSnapshot struct {
 	Bounds []time.Duration
 	Counts []uint64
@@ -45,5 +54,9 @@ type HistogramSnapshot struct {
 }
 
 func (h *histogram) snapshot() HistogramSnapshot {
-	return HistogramSnapshot{Bounds: slices.Clone(latencyBounds), Counts: append([]uint64(nil), h.counts...), Sum: h.sum, Count: h.n}
+	var counts []uint64
+	if h.counts != nil {
+		counts = append([]uint64(nil), h.counts...)
+	}
+	return HistogramSnapshot{Bounds: latencyBounds, Counts: counts, Sum: h.sum, Count: h.n}
 }

@@ -28,6 +28,8 @@ type service struct {
 	handoverTo  *worker        // exclusive: asked to take over from active
 	activations uint64         // exclusive: how often a worker became active
 	latency     windowHistogram
+	hist        histogram            // latency of answered requests since the service was made (/metrics)
+	joinLog     logBucket            // rate limit of its workers' arrival and departure lines (worklog.go)
 	members     map[*worker]struct{} // its workers (mmi.workers)
 	held        int                  // requests its workers hold
 	requests    uint64               // requests accepted for it

@@ -33,7 +33,9 @@ type Counters struct {
 // OutcomeCounts count how a service's requests ended.
 type OutcomeCounts struct {
 	Answered     uint64 // a worker's final reply reached the client
-	WorkerErrors uint64 // a worker answered with an error
+	WorkerErrors uint64 // a worker answered with an error (or its reply could not be passed on): 4xx + 5xx
+	Errors4xx    uint64 // of those, with a status in 400-499 (the request was wrong)
+	Errors5xx    uint64 // of those, with a status in 500-599 (the service failed)
 	Expired      uint64 // the deadline passed first
 	Rejected     uint64 // refused at once: queue full or no such service
 	Failed       uint64 // MaxAttempts workers died or left holding it
@@ -52,8 +54,12 @@ type ServiceSnapshot struct {
 	Draining    int // sent XDRAIN
 	Tiers       []TierSnapshot
 	Outcomes    OutcomeCounts
-	Mode        string // overflow, strict or exclusive
-	Activations uint64 // exclusive: how often a worker became active
+	Mode        string            // overflow, strict or exclusive
+	Activations uint64            // exclusive: how often a worker became active
+	Requests    uint64            // requests accepted for it since the broker made it
+	InFlight    int               // requests its workers hold
+	Latency     HistogramSnapshot // answered requests, accept to final reply, since the broker made it
+	Recent      RecentStats       // answered requests over the last StatsWindow to twice that
 }
 
 // TierSnapshot is one priority tier of a service.
@@ -75,6 +81,7 @@ type Snapshot struct {
 	Counters Counters
 	Latency  HistogramSnapshot
 	Draining bool
+	Started  time.Time // when the broker was made: Taken - Started is its uptime
 }
 
 // snapshotChunk is how many services one turn of the loop copies for a
@@ -85,7 +92,7 @@ const snapshotChunk = 512
 // Snapshot copies it in chunks).
 func (c *core) snapshot(now time.Time) Snapshot {
 	snap := c.snapshotHead(now)
-	snap.Services, _, _ = c.copyServices(snap.Services, 0, len(c.list.slots))
+	snap.Services, _, _ = c.copyServices(now, snap.Services, 0, len(c.list.slots))
 	return snap
 }
 
@@ -93,14 +100,14 @@ func (c *core) snapshot(now time.Time) Snapshot {
 // loop goes, so O(1).
 func (c *core) snapshotHead(now time.Time) Snapshot {
 	return Snapshot{Taken: now, Queued: c.queued, InFlight: c.held, Counters: c.counters,
-		Latency: c.latency.snapshot(), Draining: c.draining}
+		Latency: c.latency.snapshot(), Draining: c.draining, Started: c.born}
 }
 
 // copyServices appends to dst the services of up to n slots from slot
 // from on, and says where to go on and whether that was the last slot.
 // Each service's numbers are kept as the loop goes, so a service costs a
 // copy and nothing else.
-func (c *core) copyServices(dst []ServiceSnapshot, from, n int) ([]ServiceSnapshot, int, bool) {
+func (c *core) copyServices(now time.Time, dst []ServiceSnapshot, from, n int) ([]ServiceSnapshot, int, bool) {
 	slots := c.list.slots
 	end := min(len(slots), from+n)
 	for _, s := range slots[min(from, end):end] {
@@ -109,7 +116,8 @@ func (c *core) copyServices(dst []ServiceSnapshot, from, n int) ([]ServiceSnapsh
 		}
 		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
 			Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats,
-			Mode: s.effectiveMode().String(), Activations: s.activations}
+			Mode: s.effectiveMode().String(), Activations: s.activations, Requests: s.requests, InFlight: s.held,
+			Latency: s.hist.snapshot(), Recent: s.latency.recent(now)}
 		if len(s.tiers) > 0 {
 			ss.Tiers = make([]TierSnapshot, len(s.tiers))
 			for i, t := range s.tiers {

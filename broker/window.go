@@ -12,6 +12,7 @@ const StatsWindow = time.Minute
 // observation.
 type windowHistogram struct {
 	start     time.Time // of the current window
+	since     time.Time // of the first observation (recent.go)
 	cur, prev []uint64
 }
 
@@ -29,14 +30,14 @@ func (h *windowHistogram) observe(now time.Time, d time.Duration) {
 func (h *windowHistogram) rotate(now time.Time) {
 	if h.cur == nil {
 		h.cur, h.prev = make([]uint64, len(latencyBounds)+1), make([]uint64, len(latencyBounds)+1)
-		h.start = now
+		h.start, h.since = now, now
 		return
 	}
 	switch age := now.Sub(h.start); {
 	case age >= 2*StatsWindow:
 		clear(h.prev)
 		clear(h.cur)
-		h.start = now
+		h.start, h.since = now, now
 	case age >= StatsWindow:
 		h.cur, h.prev = h.prev, h.cur
 		clear(h.cur)

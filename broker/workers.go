@@ -102,8 +102,7 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 	c.counters.WorkersRegistered++
 	c.timers.push(timer{at: now.Add(w.interval), kind: timerHeartbeat, w: w})
 	c.timers.push(timer{at: now.Add(w.expiry), kind: timerExpiry, w: w})
-	c.log.Debug("worker ready", zap.String("service", s.name), zap.Binary("worker", id),
-		zap.Uint8("tier", level), zap.Int("capacity", w.capacity), zap.Duration("heartbeat", w.interval))
+	c.logWorker(now, w, "")
 	c.dispatch(now, s)
 }
 
@@ -121,6 +120,7 @@ func (c *core) removeWorker(now time.Time, w *worker, why string) {
 	if w.gone {
 		return
 	}
+	c.logWorker(now, w, why)
 	w.setBusy(false)
 	if w.draining {
 		w.service.draining--
@@ -164,7 +164,6 @@ func (c *core) removeWorker(now time.Time, w *worker, why string) {
 		c.enqueue(r, true)
 	}
 	w.inflight = nil
-	c.log.Debug("worker removed", zap.String("service", s.name), zap.Binary("worker", w.identity), zap.String("why", why))
 	c.dispatch(now, s)
 }
 
@@ -241,7 +240,7 @@ func (c *core) expiryDue(now time.Time, w *worker) {
 		return
 	}
 	c.counters.WorkersExpired++
-	c.log.Info("worker expired", zap.String("service", w.service.name), zap.Binary("worker", w.identity),
+	c.log.Debug("worker expired", zap.String("service", w.service.name), zap.Binary("worker", w.identity),
 		zap.Int("in_flight", len(w.inflight)))
 	c.sendDisconnect(w.identity, w.version)
 	c.removeWorker(now, w, "expired")

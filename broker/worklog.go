@@ -1,0 +1,69 @@
+package broker
+
+import (
+	"encoding/hex"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Workers' arrivals and departures are logged at info, at most
+// workerLogBurst lines per service at once and one per workerLogRefill
+// after that, so that a worker that registers and leaves in a loop cannot
+// flood the log. The next line logged for the service says how many were
+// suppressed meanwhile.
+const (
+	workerLogBurst  = 5
+	workerLogRefill = 10 * time.Second
+)
+
+// logBucket is a token bucket for one service's worker lines. Its zero
+// value is full.
+type logBucket struct {
+	tokens     float64
+	last       time.Time
+	suppressed uint64
+}
+
+// take reports whether a line may be logged at now, and how many lines
+// were suppressed since the last one that was.
+func (b *logBucket) take(now time.Time) (bool, uint64) {
+	if b.last.IsZero() {
+		b.tokens = workerLogBurst
+	} else if dt := now.Sub(b.last); dt > 0 {
+		b.tokens = min(workerLogBurst, b.tokens+float64(dt)/float64(workerLogRefill))
+	}
+	b.last = now
+	if b.tokens < 1 {
+		b.suppressed++
+		return false, 0
+	}
+	b.tokens--
+	n := b.suppressed
+	b.suppressed = 0
+	return true, n
+}
+
+// logWorker logs a worker's arrival or departure (why is empty for an
+// arrival) if its service's bucket allows. The worker is named by the
+// broker's opaque id for its connection (mmi.workers' id): libzmq does not
+// hand the peer's address to a ROUTER cheaply.
+func (c *core) logWorker(now time.Time, w *worker, why string) {
+	ok, suppressed := w.service.joinLog.take(now)
+	if !ok {
+		return
+	}
+	fields := []zap.Field{zap.String("service", w.service.name), zap.String("worker", hex.EncodeToString(w.identity)),
+		zap.Uint8("tier", w.tier.level), zap.Int("capacity", w.capacity), zap.String("mode", w.service.mode.String())}
+	if w.name != "" {
+		fields = append(fields, zap.String("name", w.name))
+	}
+	if suppressed > 0 {
+		fields = append(fields, zap.Uint64("suppressed", suppressed))
+	}
+	if why == "" {
+		c.log.Info("worker registered", append(fields, zap.Duration("heartbeat", w.interval))...)
+		return
+	}
+	c.log.Info("worker left", append(fields, zap.String("why", why), zap.Int("in_flight", len(w.inflight)))...)
+}
