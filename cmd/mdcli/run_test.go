@@ -50,8 +50,12 @@ func scriptedBroker(t *testing.T) string {
 			if len(m.Body) == 1 && string(m.Body[0]) == "echo" {
 				out.Body = [][]byte{[]byte("200")}
 			}
-		case mdp.MMIServices:
-			out.Body = [][]byte{[]byte("200"), []byte(`[{"name":"echo","workers":2,"queued":1}]`)}
+		case mdp.MMIServices: // two pages, then an empty one
+			page := `[{"name":"echo","workers":2,"queued":1}]`
+			if len(m.Body) == 1 {
+				page = map[string]string{"echo": `[{"name":"zeta","workers":0,"queued":3}]`, "zeta": `[]`}[string(m.Body[0])]
+			}
+			out.Body = [][]byte{[]byte("200"), []byte(page)}
 		default:
 			return nil
 		}
@@ -90,8 +94,12 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		{"service found", []string{b, "service", "echo"}, exitOK, "echo: found\n", ""},
 		{"service not found", []string{b, "service", "nope"}, exitServiceError, "nope: not found\n", ""},
 		{"service json", []string{b, "--json", "service", "echo"}, exitOK, `{"service":"echo","exists":true}` + "\n", ""},
-		{"services", []string{b, "services"}, exitOK, "SERVICE  WORKERS  QUEUED\necho     2        1\n", ""},
-		{"services json", []string{b, "--json", "services"}, exitOK, `[{"name":"echo","workers":2,"queued":1}]` + "\n", ""},
+		{"services", []string{b, "services"}, exitOK, "" +
+			"SERVICE  MODE  WORKERS  QUEUED  IN-FLIGHT  TIERS  REQUESTS  ERRORS  P50  P99\n" +
+			"echo     -     2        1       0          -      0         0       -    -\n" +
+			"zeta     -     0        3       0          -      0         0       -    -\n", ""},
+		{"services json", []string{b, "--json", "services"}, exitOK,
+			`[{"name":"echo","workers":2,"queued":1},{"name":"zeta","workers":0,"queued":3}]` + "\n", ""},
 		{"no command", []string{b}, exitUsage, "", "usage: mdcli"},
 		{"unknown command", []string{b, "frobnicate"}, exitUsage, "", "unknown command"},
 		{"call without service", []string{b, "call"}, exitUsage, "", "needs a SERVICE"},

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +128,25 @@ func TestTitanicUsage(t *testing.T) {
 		if code, _, errs := runMdcli(t, append([]string{"--broker", "tcp://127.0.0.1:1"}, args...)...); code != exitUsage || !strings.Contains(errs, "usage") {
 			t.Errorf("%q: exit %d, %q; want usage (2)", args, code, errs)
 		}
+	}
+}
+
+func TestTitanicSubmitFramesFromStdinAndFiles(t *testing.T) {
+	ep := titanicBroker(t, 0, true)
+	file := filepath.Join(t.TempDir(), "frame")
+	if err := os.WriteFile(file, []byte("from a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inv := invocation{stdin: strings.NewReader("piped in")}
+	code, out, errs := inv.do(t, "--broker", ep, "titanic", "submit", "echo", "-", "@"+file, "@@x")
+	id := strings.TrimSpace(out)
+	if code != exitOK || len(id) != 32 {
+		t.Fatalf("submit: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runMdcli(t, "--broker", ep, "titanic", "fetch", "--wait", id); code != exitOK || out != "piped in\nfrom a file\n@x\n" {
+		t.Fatalf("fetch --wait: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runMdcli(t, "--broker", ep, "titanic", "submit", "echo", "@/nonexistent/frame"); code != exitUsage || !strings.Contains(errs, "/nonexistent/frame") {
+		t.Fatalf("missing file: %d %q", code, errs)
 	}
 }
