@@ -160,9 +160,9 @@ func (s *Socket) SetHWM(send, recv int) error {
 // SetMaxRecvBytes bounds what Recv and RecvView keep of one message, all
 // frames together: past n bytes, the rest of the message is taken from
 // libzmq and freed frame by frame, never copied, and the receive says
-// ErrTooLarge. libzmq itself has no such bound (ZMQ_MAXMSGSIZE is per
-// frame), and hands a multipart message over only once all of it has
-// arrived, so it holds one whole message per connection while it arrives.
+// ErrTooLarge. libzmq hands a multipart message over only once all of it
+// has arrived, so it holds one whole message per connection while it
+// arrives; SetMaxMsgSize bounds that.
 func (s *Socket) SetMaxRecvBytes(n int64) {
 	if n < 0 {
 		n = 0
@@ -171,7 +171,10 @@ func (s *Socket) SetMaxRecvBytes(n int64) {
 }
 
 // SetMaxMsgSize makes libzmq close the connection of a peer that sends a
-// larger frame.
+// frame larger than n, or with the libzmq of scripts/install-deps.sh (its
+// patch scripts/libzmq/multipart-message-size.patch) a multipart message
+// of which libzmq would hold more than n bytes, each frame counted at
+// least 64 bytes. A stock libzmq bounds single frames only.
 func (s *Socket) SetMaxMsgSize(n int64) error {
 	if err := check(C.zs_setint64(s.s, C.ZMQ_MAXMSGSIZE, C.int64_t(n))); err != nil {
 		return fmt.Errorf("zsock: max message size: %w", err)
