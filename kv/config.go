@@ -12,9 +12,11 @@ import (
 
 // Peer is one member of the initial cluster: its Raft server ID and the
 // host:port of its Raft transport.
+// Replica marks a Raft non-voter (written ID=HOST:PORT/replica).
 type Peer struct {
-	ID   string
-	Addr string
+	ID      string
+	Addr    string
+	Replica bool
 }
 
 // Config configures a Node. Start from DefaultConfig.
@@ -24,11 +26,29 @@ type Config struct {
 	DataDir  string   // holds fsm.db, raft.db and snapshots/
 	RaftAddr string   // host:port the Raft transport binds and advertises
 	Brokers  []string // broker endpoints; the node's workers register with each
-	// Peers is the initial membership (this node included). Nodes started
-	// on an empty DataDir with the same Peers bootstrap a new cluster; on
-	// an existing DataDir it is ignored (the cluster's own configuration
-	// rules).
+	// Peers is the initial membership. Nodes started on an empty DataDir
+	// with the same Peers, this node among them, bootstrap a new cluster;
+	// a node not among them starts empty and waits to be added (AddNode on
+	// the leader). On an existing DataDir it is ignored (the cluster's own
+	// configuration rules).
 	Peers []Peer
+
+	// Group is the node's location (a name); Role is RoleVoter (may lead)
+	// or RoleReplica (a Raft non-voter: follows and serves reads, never
+	// leads, never counts for quorum). LocalGroup is the group whose
+	// clients the node's brokers serve ("" = Group): the read worker
+	// registers with tier 1 when it equals Group, tier 2 otherwise, so a
+	// remote node serves reads only when no local one can (see ReadTier).
+	Group      string
+	Role       string
+	LocalGroup string
+	// CatchUpLag: the read worker registers only once the applied index is
+	// within this many entries of the leader's commit index (a node that
+	// never saw a leader since it started serves once it has applied what
+	// it has). MaxStaleness > 0 makes reads refuse (503) when the node has
+	// not heard from the leader for longer; 0 serves any staleness.
+	CatchUpLag   uint64
+	MaxStaleness time.Duration
 
 	// Raft timing (see raft.Config). Tests inject milliseconds.
 	HeartbeatTimeout   time.Duration
@@ -65,6 +85,9 @@ func DefaultConfig() Config {
 		ApplyTimeout:       5 * time.Second,
 		MaxIndexWait:       30 * time.Second,
 		WorkerHeartbeat:    2500 * time.Millisecond,
+		Group:              DefaultGroup,
+		Role:               RoleVoter,
+		CatchUpLag:         1000,
 		WriteConcurrency:   64,
 		ReadConcurrency:    64,
 		DrainTimeout:       5 * time.Second,
@@ -97,8 +120,19 @@ func (c *Config) Validate() error {
 		}
 		seen[p.ID] = true
 	}
-	if len(c.Peers) > 0 && !seen[c.ID] {
-		bad("peers do not include this node's id %q", c.ID)
+	for _, p := range c.Peers {
+		if p.ID == c.ID && p.Replica != (c.Role == RoleReplica) {
+			bad("peers list %q with another role than --role %s", c.ID, c.Role)
+		}
+	}
+	if c.Role != RoleVoter && c.Role != RoleReplica {
+		bad("role %q: want %s or %s", c.Role, RoleVoter, RoleReplica)
+	}
+	if c.Group == "" || strings.ContainsAny(c.Group, " \t\n") || strings.ContainsAny(c.LocalGroup, " \t\n") {
+		bad("group %q (local %q): want a non-empty name without spaces", c.Group, c.LocalGroup)
+	}
+	if c.MaxStaleness < 0 {
+		bad("max staleness %v: want 0 (off) or more", c.MaxStaleness)
 	}
 	for name, d := range map[string]time.Duration{"heartbeat timeout": c.HeartbeatTimeout,
 		"election timeout": c.ElectionTimeout, "leader lease timeout": c.LeaderLeaseTimeout,
@@ -121,19 +155,20 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// ParsePeers reads "ID=HOST:PORT,ID=HOST:PORT,...".
+// ParsePeers reads "ID=HOST:PORT,ID=HOST:PORT/replica,...".
 func ParsePeers(s string) ([]Peer, error) {
 	var out []Peer
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		id, addr, ok := strings.Cut(item, "=")
+		addr, replica := strings.CutSuffix(addr, "/replica")
 		if !ok || id == "" {
 			return nil, fmt.Errorf("%w: peer %q: want ID=HOST:PORT", ErrConfig, item)
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return nil, fmt.Errorf("%w: peer %q: %v", ErrConfig, item, err)
 		}
-		out = append(out, Peer{ID: id, Addr: addr})
+		out = append(out, Peer{ID: id, Addr: addr, Replica: replica})
 	}
 	return out, nil
 }

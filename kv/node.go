@@ -14,6 +14,7 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/workers"
 )
 
@@ -31,9 +32,15 @@ type Node struct {
 	ctx     context.Context // ends at Close: every goroutine below watches it
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	reads   *workerSet
-	leader  chan struct{} // closed when the leadership loop has stopped
-	writing atomic.Bool   // the write workers run (or drain)
+	reads   *workerSet // STORE.read, started once caught up (readGate)
+	nodeSvc *workerSet // STORE.node.ID, from the start
+	peerKV  *Client    // asks the leader's node service for its commit index
+	peerCl  *clients.Client
+	ready   atomic.Bool // the read workers are started
+
+	staleRefused atomic.Uint64 // reads refused by MaxStaleness
+	leader       chan struct{} // closed when the leadership loop has stopped
+	writing      atomic.Bool   // the write workers run (or drain)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -50,19 +57,23 @@ func Start(cfg Config) (*Node, error) {
 		cfg.Logger = zap.NewNop()
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With(zap.String("node", cfg.ID)), leader: make(chan struct{})}
+	cl, err := clients.New(cfg.Brokers, clients.WithTimeout(cfg.HeartbeatTimeout), clients.WithLogger(n.log.Named("client")))
+	if err != nil {
+		return nil, fmt.Errorf("kv: client towards the brokers: %w", err)
+	}
+	n.peerCl, n.peerKV = cl, NewClient(cl, cfg.Store)
 	if err := n.open(); err != nil {
 		n.closeStores()
+		cl.Close()
 		return nil, err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	// Reads are never de-duplicated: no reply cache on the read workers.
-	n.reads = n.startWorkers(readServices(cfg), n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
+	n.nodeSvc = n.startWorkers([]string{cfg.Store + ".node." + cfg.ID}, TierLocal, n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
+	n.wg.Add(1)
+	go n.readGate()
 	go n.leadership()
 	return n, nil
-}
-
-func readServices(cfg Config) []string {
-	return []string{cfg.Store + ".read", cfg.Store + ".node." + cfg.ID}
 }
 
 // open opens the stores and starts Raft.
@@ -97,12 +108,16 @@ func (n *Node) open() error {
 	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, n.logs, n.logs, snaps, n.trans); err != nil {
 		return fmt.Errorf("kv: raft: %w", err)
 	}
-	if existing || len(n.cfg.Peers) == 0 {
-		return nil
+	if existing || !n.cfg.bootstraps() {
+		return nil // restart, a replica, or a new node that waits to be added
 	}
 	var servers []raft.Server
 	for _, p := range n.cfg.Peers {
-		servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr)})
+		suffrage := raft.Voter
+		if p.Replica {
+			suffrage = raft.Nonvoter
+		}
+		servers = append(servers, raft.Server{ID: raft.ServerID(p.ID), Address: raft.ServerAddress(p.Addr), Suffrage: suffrage})
 	}
 	err = n.raft.BootstrapCluster(raft.Configuration{Servers: servers}).Error()
 	if err != nil && !errors.Is(err, raft.ErrCantBootstrap) {
@@ -155,8 +170,12 @@ func (n *Node) Close(ctx context.Context) error {
 func (n *Node) stop() error {
 	n.cancel()
 	<-n.leader
-	n.reads.stop()
-	n.wg.Wait()
+	n.wg.Wait() // the read gate: n.reads is set or never will be
+	if n.reads != nil {
+		n.reads.stop()
+	}
+	n.nodeSvc.stop()
+	n.peerCl.Close()
 	var errs []error
 	if err := n.raft.Shutdown().Error(); err != nil {
 		errs = append(errs, err)

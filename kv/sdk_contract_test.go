@@ -104,7 +104,10 @@ func TestConfigValidate(t *testing.T) {
 		"no data":        func(c *Config) { c.DataDir = "" },
 		"bad raft addr":  func(c *Config) { c.RaftAddr = "nowhere" },
 		"no broker":      func(c *Config) { c.Brokers = nil },
-		"peers not me":   func(c *Config) { c.Peers = []Peer{{ID: "b", Addr: "127.0.0.1:3"}} },
+		"role mismatch":  func(c *Config) { c.Peers = []Peer{{ID: "a", Addr: "127.0.0.1:3", Replica: true}} },
+		"unknown role":   func(c *Config) { c.Role = "observer" },
+		"group spaces":   func(c *Config) { c.Group = "a b" },
+		"no group":       func(c *Config) { c.Group = "" },
 		"peer twice":     func(c *Config) { c.Peers = []Peer{{ID: "a", Addr: "x:1"}, {ID: "a", Addr: "x:2"}} },
 		"zero heartbeat": func(c *Config) { c.HeartbeatTimeout = 0 },
 		"lease > beat":   func(c *Config) { c.LeaderLeaseTimeout = 2 * c.HeartbeatTimeout },
@@ -119,7 +122,12 @@ func TestConfigValidate(t *testing.T) {
 	if _, err := ParsePeers("a=127.0.0.1:1,b"); !errors.Is(err, ErrConfig) {
 		t.Errorf("bad peers: %v", err)
 	}
-	if p, err := ParsePeers("a=127.0.0.1:1, b=127.0.0.1:2"); err != nil || len(p) != 2 || p[1] != (Peer{"b", "127.0.0.1:2"}) {
+	if p, err := ParsePeers("a=127.0.0.1:1, b=127.0.0.1:2/replica"); err != nil || len(p) != 2 || p[1] != (Peer{ID: "b", Addr: "127.0.0.1:2", Replica: true}) || p[0].Replica {
 		t.Errorf("peers: %v %v", p, err)
+	}
+	notMe := good
+	notMe.Peers = []Peer{{ID: "b", Addr: "127.0.0.1:3"}}
+	if err := notMe.Validate(); err != nil {
+		t.Errorf("peers without this node (it waits to be added): %v", err)
 	}
 }

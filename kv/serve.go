@@ -27,7 +27,26 @@ func (n *Node) serveRead(ctx context.Context, req *workers.Request) ([][]byte, e
 			return nil, err
 		}
 	}
+	if err := n.checkStaleness(r); err != nil {
+		return nil, err
+	}
 	return n.read(r)
+}
+
+// checkStaleness refuses a get or scan with 503 when MaxStaleness is set
+// and the node has not heard from the leader for longer (or never has):
+// the client's retry may find a fresher node. Status is always answered.
+func (n *Node) checkStaleness(r *Request) error {
+	if n.cfg.MaxStaleness <= 0 || r.Op == OpStatus {
+		return nil
+	}
+	lc := n.lastContact()
+	if lc >= 0 && lc <= n.cfg.MaxStaleness {
+		return nil
+	}
+	n.staleRefused.Add(1)
+	return workers.Errorf(mdp.StatusOverloaded, "kv: stale: last contact with the leader %v ago, over the bound of %v (applied %d)",
+		lc.Round(time.Millisecond), n.cfg.MaxStaleness, n.Applied())
 }
 
 // serveWrite answers Store.write on the leader: writes through Raft, and

@@ -11,7 +11,10 @@ import (
 // object in the reply's second frame; see spec/kv.md).
 type NodeStatus struct {
 	ID            string   `json:"id"`
-	Role          string   `json:"role"` // leader, follower, candidate or shutdown
+	Group         string   `json:"group"`
+	Replica       bool     `json:"replica"` // a non-voter (--role replica)
+	Ready         bool     `json:"ready"`   // caught up: STORE.read registered
+	Role          string   `json:"role"`    // leader, follower, candidate or shutdown
 	Term          uint64   `json:"term"`
 	Applied       uint64   `json:"applied"`
 	Commit        uint64   `json:"commit"`
@@ -33,7 +36,7 @@ func (n *Node) Status() NodeStatus {
 	st := n.raft.Stats()
 	num := func(k string) uint64 { v, _ := strconv.ParseUint(st[k], 10, 64); return v }
 	_, leaderID := n.raft.LeaderWithID()
-	s := NodeStatus{ID: n.cfg.ID, Role: roleName(n.raft.State()), Term: num("term"), Applied: n.Applied(),
+	s := NodeStatus{ID: n.cfg.ID, Group: n.cfg.Group, Replica: n.cfg.Role == RoleReplica, Ready: n.Ready(), Role: roleName(n.raft.State()), Term: num("term"), Applied: n.Applied(),
 		Commit: num("commit_index"), LastIndex: num("last_log_index"), Leader: string(leaderID), LastContactMS: -1}
 	if lc := n.lastContact(); lc >= 0 {
 		s.LastContactMS = lc.Milliseconds()

@@ -34,7 +34,15 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data `directory` (fsm.db, raft.db, snapshots)")
 	fs.StringVar(&c.RaftAddr, "raft", c.RaftAddr, "`host:port` of the Raft transport; the other nodes must reach it directly")
 	fs.Var(&brokerList{p: &c.Brokers}, "broker", "broker `endpoint`; repeat the flag (or separate with commas) for several")
-	fs.StringVar(&o.peers, "peers", o.peers, "initial cluster `ID=HOST:PORT,...` (this node included); used on an empty data directory only")
+	fs.StringVar(&o.peers, "peers", o.peers, "initial cluster `ID=HOST:PORT[/replica],...`; used on an empty data directory only; a node not listed waits to be added (mdcli kv add)")
+	fs.StringVar(&c.Group, "group", c.Group, "this node's group (a location `name`)")
+	fs.StringVar(&c.Role, "role", c.Role, "`role`: voter (may lead) or replica (a Raft non-voter: serves reads, never leads)")
+	fs.StringVar(&c.LocalGroup, "local-group", c.LocalGroup, "the group whose clients the --broker endpoints serve (`name`; default: --group): STORE.read registers with tier 1 there, tier 2 otherwise")
+	fs.Uint64Var(&c.CatchUpLag, "catch-up-lag", c.CatchUpLag, "STORE.read registers once the applied index is within this many entries of the leader's commit index (a `count`)")
+	dur0 := func(p *time.Duration, name, usage string) {
+		fs.Var(durationOrZero{p}, name, usage+" (a `duration`, 0 = off)")
+	}
+	dur0(&c.MaxStaleness, "max-staleness", "refuse reads (503) when the leader was last heard from longer ago")
 	dur := func(p *time.Duration, name, usage string) { fs.Var(durationValue{p}, name, usage+" (a `duration`)") }
 	dur(&c.HeartbeatTimeout, "heartbeat-timeout", "follower time without a leader before it stands for election")
 	dur(&c.ElectionTimeout, "election-timeout", "candidate time without a winner before a new election")
@@ -201,6 +209,25 @@ func (v durationValue) Set(s string) error {
 	}
 	if d < time.Millisecond {
 		return errors.New("must be at least 1ms")
+	}
+	*v.p = d
+	return nil
+}
+
+// durationOrZero is a duration of zero (off) or more.
+type durationOrZero struct{ p *time.Duration }
+
+func (v durationOrZero) String() string {
+	if v.p == nil {
+		return "0s"
+	}
+	return v.p.String()
+}
+
+func (v durationOrZero) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d < 0 {
+		return errors.New("not a duration of 0 or more (say 0, 500ms, 5s)")
 	}
 	*v.p = d
 	return nil

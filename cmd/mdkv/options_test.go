@@ -28,6 +28,9 @@ func TestOptionsPrecedence(t *testing.T) {
 	if len(unknown) != 1 || unknown[0] != "MDKV_BOGUS" {
 		t.Fatalf("unknown env %v", unknown)
 	}
+	if _, _, err := parseOptions(append(required, "--peers", "b=127.0.0.1:1"), nil); err != nil {
+		t.Fatalf("peers without this node (it waits to be added): %v", err)
+	}
 	if len(c.Peers) != 2 || c.Peers[1].ID != "b" || c.Peers[1].Addr != "127.0.0.1:7001" || c.Brokers[0] != "tcp://127.0.0.1:5555" {
 		t.Fatalf("peers/brokers: %+v %v", c.Peers, c.Brokers)
 	}
@@ -37,7 +40,9 @@ func TestOptionsRefused(t *testing.T) {
 	for name, args := range map[string][]string{
 		"no store":           {"--id", "a", "--data", "d", "--raft", "127.0.0.1:1", "--broker", "tcp://127.0.0.1:2"},
 		"bad peers":          append(append([]string{}, required...), "--peers", "a"),
-		"peers without me":   append(append([]string{}, required...), "--peers", "b=127.0.0.1:1"),
+		"unknown role":       append(append([]string{}, required...), "--role", "observer"),
+		"replica as voter":   append(append([]string{}, required...), "--peers", "a=127.0.0.1:1/replica"),
+		"negative staleness": append(append([]string{}, required...), "--max-staleness", "-1s"),
 		"bad duration":       append(append([]string{}, required...), "--election-timeout", "soon"),
 		"broker without tcp": append(append([]string{}, required...), "--broker", "127.0.0.1:5555"),
 		"stray argument":     append(append([]string{}, required...), "extra"),

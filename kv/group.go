@@ -1,0 +1,32 @@
+package kv
+
+// Roles of a node in its store (Config.Role).
+const (
+	// RoleVoter may become the leader (the writer) and counts for quorum.
+	RoleVoter = "voter"
+	// RoleReplica is a Raft non-voter: it follows the log and serves
+	// reads, never stands for election and never counts for quorum.
+	RoleReplica = "replica"
+)
+
+// DefaultGroup is the group of a node configured without one.
+const DefaultGroup = "default"
+
+// Broker tiers of the read worker: a node in the brokers' own group
+// serves first; nodes of other groups serve only when no local one can
+// (an overflow tier: the broker gives them a request when every tier-1
+// worker is busy or gone).
+const (
+	TierLocal  = 1
+	TierRemote = 2
+)
+
+// ReadTier is the tier with which the node registers STORE.read: TierLocal
+// when its group is the brokers' (LocalGroup, or its own when unset),
+// TierRemote otherwise. STORE.write and STORE.node.ID always use TierLocal.
+func (c *Config) ReadTier() int {
+	if c.LocalGroup == "" || c.LocalGroup == c.Group {
+		return TierLocal
+	}
+	return TierRemote
+}
