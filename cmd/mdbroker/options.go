@@ -62,7 +62,7 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var(positiveDuration{&c.WorkerHeartbeatMin}, "worker-heartbeat-min", "shortest heartbeat interval an extension worker may declare; shorter ones are raised to it (a `duration`)")
 	fs.Var(positiveDuration{&c.WorkerHeartbeatMax}, "worker-heartbeat-max", "longest heartbeat interval an extension worker may declare; longer ones are cut to it (a `duration`; × liveness at most 24h)")
 	fs.Var(servicePolicies{&c.Services}, "service", "pin a service's policy, over what its workers declare: `NAME:key=value,...` with keys mode (overflow, strict, exclusive), max-tier, queue-limit, queue-bytes, deadline; repeat the flag (or separate with ;) for several services")
-	fs.Var(byteSize{&c.MaxMessageSize}, "max-message-size", "largest message accepted, also set as ZMQ_MAXMSGSIZE (a `size`)")
+	fs.Var(byteSize{&c.MaxMessageSize}, "max-message-size", "largest message, all frames together, answered 413 beyond; libzmq closes the connection of one over 2 × this + 32MiB (a `size`)")
 	fs.Var(positiveDuration{&c.ServiceIdleTimeout}, "service-idle-timeout", "how long a service with no workers and no requests is remembered (a `duration`)")
 	fs.Var(positiveInt{p: &c.ReplyCacheSize}, "reply-cache-size", "replies kept to answer retries of answered requests (a `count`)")
 	fs.Var(byteSize{&c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
