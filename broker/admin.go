@@ -16,7 +16,10 @@ const adminTimeout = 2 * time.Second
 
 // AdminHandler serves the broker's admin endpoints:
 //
-//	/metrics  Prometheus text format (see Snapshot.WritePrometheus)
+//	/         the status page (HTML, see statuspage.go), /service?name=NAME
+//	          one service and its workers
+//	/api/status, /api/service?name=NAME
+//	          the same as JSON (Status, ServiceStatusJSON)
 //	POST /handover?service=NAME[&worker=ID]
 //	          the active worker of an exclusive service hands over
 //	          (Broker.Handover): 200 and JSON, 404 or 409 as mmi.handover
@@ -24,22 +27,23 @@ const adminTimeout = 2 * time.Second
 //	/readyz   200 while the loop runs and takes requests, 503 before
 //	          Run, while draining and after Run has returned
 //
-// /metrics asks the loop for a Snapshot, the probes only for its Health
-// (constant time); /handover is the one that changes state. Serve it on
-// loopback only (mdbroker does by default; /handover answers 403 to any
-// other peer address): there is no authentication yet, and mmi.handover is
-// open to any client likewise until the broker has an admin key (issue 14). It is safe to serve from any number of goroutines.
-func AdminHandler(b *Broker) http.Handler {
+// /metrics is not among them: package broker/brokermetrics serves it, so
+// that the broker does not make its embedders link client_golang. Add it
+// to the mux returned (mdbroker does):
+//
+//	mux := broker.AdminHandler(b)
+//	mux.Handle("GET /metrics", brokermetrics.Handler(brokermetrics.NewRegistry(b)))
+//
+// The status pages ask the loop for a Snapshot (a chunk of services per
+// turn) or one service, the probes only for its Health (constant time);
+// /handover is the one that changes state. Serve it on loopback only
+// (mdbroker does by default; /handover answers 403 to any other peer
+// address): there is no authentication yet, and mmi.handover is open to
+// any client likewise until the broker has an admin key (issue 14). It is
+// safe to serve from any number of goroutines.
+func AdminHandler(b *Broker) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		snap, err := adminSnapshot(r, b)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		snap.WritePrometheus(w)
-	})
+	statusHandlers(mux, b)
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := adminHealth(r, b); err != nil {
 			http.Error(w, "not live: "+err.Error(), http.StatusServiceUnavailable)

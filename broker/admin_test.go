@@ -1,14 +1,10 @@
 package broker
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,30 +18,6 @@ func get(t *testing.T, h http.Handler, path string) (int, string) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec.Code, rec.Body.String()
-}
-
-// parseMetrics reads the exposition text into "name{labels}" → value and
-// checks every line is a comment or a well-formed sample.
-func parseMetrics(t *testing.T, text string) map[string]float64 {
-	t.Helper()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "# HELP ") || strings.HasPrefix(line, "# TYPE ") {
-			continue
-		}
-		sp := strings.LastIndexByte(line, ' ')
-		if sp < 1 {
-			t.Fatalf("bad sample line %q", line)
-		}
-		v, err := strconv.ParseFloat(line[sp+1:], 64)
-		if err != nil {
-			t.Fatalf("bad value in %q: %v", line, err)
-		}
-		out[line[:sp]] = v
-	}
-	return out
 }
 
 // The admin endpoints report what the broker did: requests by service and
@@ -66,30 +38,26 @@ func TestAdminMetrics(t *testing.T) {
 	c.raw([]byte("garbage"))
 	waitFor(t, "malformed counted", func() bool { return tb.snapshot(t).Counters.Malformed == 1 })
 
-	code, body := get(t, h, "/metrics")
+	code, body := get(t, h, "/api/status")
 	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d %s", code, body)
+		t.Fatalf("/api/status: %d %s", code, body)
 	}
-	m := parseMetrics(t, body)
-	for series, want := range map[string]float64{
-		`mdbroker_requests_total{service="echo",outcome="answered"}`: 1,
-		`mdbroker_rejected_requests_total`:                           1,
-		`mdbroker_request_duration_seconds_count`:                    1,
-		`mdbroker_request_duration_seconds_bucket{le="+Inf"}`:        1,
-		`mdbroker_queue_depth{service="queued"}`:                     1,
-		`mdbroker_workers{service="echo",state="idle"}`:              1,
-		`mdbroker_workers{service="echo",state="busy"}`:              0,
-		`mdbroker_malformed_messages_total`:                          1,
-		`mdbroker_client_requests_total`:                             3,
-		`mdbroker_draining`:                                          0,
-		`mdbroker_build_info{version="` + Version + `"}`:             1,
-	} {
-		if got, ok := m[series]; !ok || got != want {
-			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
-		}
+	st := decodeStatus(t, body)
+	rows := map[string]StatusService{}
+	for _, row := range st.Services {
+		rows[row.Name] = row
 	}
-	if !strings.Contains(body, "# TYPE mdbroker_request_duration_seconds histogram") {
-		t.Error("latency histogram has no TYPE line")
+	echo, queued := rows["echo"], rows["queued"]
+	if echo.Answered != 1 || echo.Idle != 1 || echo.Busy != 0 || echo.Workers != 1 || echo.Mode != "overflow" ||
+		echo.P50Ms <= 0 || echo.P99Ms < echo.P50Ms || echo.RatePerS <= 0 || echo.Href != "service?name=echo" {
+		t.Errorf("echo row %+v", echo)
+	}
+	if queued.Queued != 1 || queued.QueuedBytes <= 0 || queued.Workers != 0 {
+		t.Errorf("queued row %+v", queued)
+	}
+	if st.Counters.Requests != 3 || st.Counters.Rejected != 1 || st.Counters.Malformed != 1 || st.Queued != 1 ||
+		st.Draining || st.Version != Version || st.Build == "" || st.UptimeS <= 0 || st.WindowS != 60 {
+		t.Errorf("status head %+v", st)
 	}
 
 	health, err := tb.Health(t.Context())
@@ -133,86 +101,16 @@ func TestAdminNotRunning(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	for _, path := range []string{"/livez", "/readyz", "/metrics"} {
+	for _, path := range []string{"/livez", "/readyz", "/api/status", "/", "/service?name=x"} {
 		if code, _ := get(t, h, path); code != http.StatusServiceUnavailable {
 			t.Errorf("%s after Run: %d, want 503", path, code)
 		}
 	}
 }
 
-// Label values are escaped and made valid UTF-8, whatever the service name,
-// and names that differ in invalid bytes stay apart.
-func TestPrometheusLabelEscaping(t *testing.T) {
-	h := newHistogram()
-	snap := Snapshot{Services: []ServiceSnapshot{{Name: "a\"b\\c\nd\xff", Queued: 2}, {Name: "a\"b\\c\nd\xfe"}},
-		Latency: h.snapshot()}
-	var b strings.Builder
-	if err := snap.WritePrometheus(&b); err != nil {
-		t.Fatal(err)
-	}
-	// The name's backslash is doubled (so that text \xff and the byte 0xff
-	// differ), then the exposition format escapes every backslash again.
-	want := `mdbroker_queue_depth{service="a\"b\\\\c\nd\\xff"} 2`
-	if !strings.Contains(b.String(), want+"\n") {
-		t.Fatalf("no line %q in\n%s", want, b.String())
-	}
-	if err := snap.WritePrometheus(failingWriter{}); err == nil {
-		t.Fatal("a failing writer gave no error")
-	}
-}
-
-type failingWriter struct{}
-
-func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
-
-// The latency histogram is cumulative, its +Inf bucket equals its count, and
-// every family has its TYPE line before its samples.
-func TestPrometheusHistogram(t *testing.T) {
-	h := newHistogram()
-	for _, d := range []time.Duration{50 * time.Microsecond, 50 * time.Microsecond, 3 * time.Millisecond, 20 * time.Second} {
-		h.observe(d)
-	}
-	var b strings.Builder
-	if err := (Snapshot{Latency: h.snapshot()}).WritePrometheus(&b); err != nil {
-		t.Fatal(err)
-	}
-	m := parseMetrics(t, b.String())
-	for series, want := range map[string]float64{
-		`mdbroker_request_duration_seconds_bucket{le="0.0001"}`: 2,
-		`mdbroker_request_duration_seconds_bucket{le="0.0025"}`: 2,
-		`mdbroker_request_duration_seconds_bucket{le="0.005"}`:  3,
-		`mdbroker_request_duration_seconds_bucket{le="10"}`:     3,
-		`mdbroker_request_duration_seconds_bucket{le="+Inf"}`:   4,
-		`mdbroker_request_duration_seconds_count`:               4,
-	} {
-		if got := m[series]; got != want {
-			t.Errorf("%s = %v, want %v", series, got, want)
-		}
-	}
-	typed := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
-			name := strings.Fields(rest)[0]
-			if typed[name] {
-				t.Errorf("two TYPE lines for %s", name)
-			}
-			typed[name] = true
-			continue
-		}
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		name := strings.FieldsFunc(line, func(r rune) bool { return r == '{' || r == ' ' })[0]
-		family := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
-		if !typed[name] && !typed[family] {
-			t.Errorf("sample %q before its TYPE line", line)
-		}
-	}
-}
-
 // Per-service series are bounded however many service names clients make
 // up: services with workers first, then the longest queues.
-func TestPrometheusServiceBound(t *testing.T) {
+func TestListedServicesBound(t *testing.T) {
 	var snap Snapshot
 	h := newHistogram()
 	snap.Latency = h.snapshot()
@@ -221,26 +119,20 @@ func TestPrometheusServiceBound(t *testing.T) {
 	}
 	snap.Services = append(snap.Services, ServiceSnapshot{Name: "served", Workers: 1},
 		ServiceSnapshot{Name: "zz-long-queue", Queued: 50})
-	var b strings.Builder
-	if err := snap.WritePrometheus(&b); err != nil {
-		t.Fatal(err)
+	listed := snap.ListedServices()
+	if len(listed) != MaxMetricServices {
+		t.Errorf("%d services listed, want %d", len(listed), MaxMetricServices)
 	}
-	m := parseMetrics(t, b.String())
-	depths := 0
-	for series := range m {
-		if strings.HasPrefix(series, "mdbroker_queue_depth{") {
-			depths++
+	names := map[string]bool{}
+	for i, svc := range listed {
+		names[svc.Name] = true
+		if i > 0 && listed[i-1].Name >= svc.Name {
+			t.Fatalf("listed out of name order at %d: %q then %q", i, listed[i-1].Name, svc.Name)
 		}
 	}
-	if depths != MaxMetricServices {
-		t.Errorf("%d services listed, want %d", depths, MaxMetricServices)
-	}
-	for _, series := range []string{`mdbroker_queue_depth{service="served"}`, `mdbroker_queue_depth{service="zz-long-queue"}`} {
-		if _, ok := m[series]; !ok {
-			t.Errorf("%s left out", series)
+	for _, name := range []string{"served", "zz-long-queue"} {
+		if !names[name] {
+			t.Errorf("%s left out", name)
 		}
-	}
-	if got := m["mdbroker_services_unlisted"]; got != 12 {
-		t.Errorf("unlisted = %v, want 12", got)
 	}
 }

@@ -185,27 +185,22 @@ func TestExclusiveHandover(t *testing.T) {
 	}
 }
 
-// The admin endpoint hands over like mmi.handover, and /metrics shows the
-// mode and the workers by tier and state.
+// The admin endpoint hands over like mmi.handover, and /api/status shows
+// the mode and the workers by tier and state.
 func TestExclusiveAdminHandoverAndMetrics(t *testing.T) {
 	tb := startBroker(t, patient)
 	tb.readyWorker(t, readyMode("db", 1, 1, mdp.ModeExclusive))
 	tb.readyWorker(t, readyMode("db", 2, 1, mdp.ModeExclusive))
 	tb.readyWorker(t, readyMode("st", 1, 1, mdp.ModeStrict))
 	h := AdminHandler(tb.Broker)
-	_, text := get(t, h, "/metrics")
-	m := parseMetrics(t, text)
-	for series, want := range map[string]float64{
-		`mdbroker_service_mode{service="db",mode="exclusive"}`:         1,
-		`mdbroker_service_mode{service="st",mode="strict"}`:            1,
-		`mdbroker_tier_workers{service="db",tier="1",state="active"}`:  1,
-		`mdbroker_tier_workers{service="db",tier="2",state="standby"}`: 1,
-		`mdbroker_tier_workers{service="st",tier="1",state="idle"}`:    1,
-		`mdbroker_service_activations_total{service="db"}`:             1,
-		`mdbroker_handovers_total`:                                     0,
-	} {
-		if got, ok := m[series]; !ok || got != want {
-			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
+	_, body := get(t, h, "/api/status")
+	tiers := map[string]string{}
+	for _, row := range decodeStatus(t, body).Services {
+		tiers[row.Name] = row.Mode + " " + tierSummary(row.Tiers)
+	}
+	for name, want := range map[string]string{"db": "exclusive tier 1: 1 active · tier 2: 1 standby", "st": "strict tier 1: 1 idle"} {
+		if tiers[name] != want {
+			t.Errorf("%s: %q, want %q", name, tiers[name], want)
 		}
 	}
 	for _, tc := range []struct {

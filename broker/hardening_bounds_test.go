@@ -1,10 +1,6 @@
 package broker
 
 import (
-	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -176,42 +172,5 @@ func TestRegisteredWorkerSendingGarbageIsDisconnected(t *testing.T) {
 			s := tb.snapshot(t)
 			return s.Counters.Violations == uint64(i+1) && s.Services[0].Workers == 0
 		})
-	}
-}
-
-// Issue 9, item 13: the service names "\xff" (one byte) and `\xff` (four
-// characters of text) get distinct /metrics series.
-func TestMetricsKeepByteAndTextNamesApart(t *testing.T) {
-	tb := startBroker(t, func(cfg *Config) { cfg.HeartbeatLiveness = patientLiveness })
-	tb.readyWorker(t, ready(mdp.V02, "\xff"))
-	tb.readyWorker(t, ready(mdp.V02, `\xff`))
-	srv := httptest.NewServer(AdminHandler(tb.Broker))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/metrics", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(resp.Body)
-	series := map[string]bool{}
-	for _, line := range strings.Split(string(text), "\n") {
-		if strings.HasPrefix(line, `mdbroker_workers{`) && strings.Contains(line, `state="idle"`) {
-			if series[line] {
-				t.Fatalf("duplicate series %s", line)
-			}
-			series[line] = true
-		}
-	}
-	if len(series) != 2 {
-		t.Fatalf("want 2 idle-worker series, got %v", series)
-	}
-	for _, name := range []string{"mdbroker_foreign_replies_total", "mdbroker_expired_held_requests_total",
-		"mdbroker_bad_worker_status_total", "mdbroker_oversize_messages_total"} {
-		if !strings.Contains(string(text), "\n"+name+" 0\n") {
-			t.Errorf("no %s in /metrics", name)
-		}
 	}
 }

@@ -106,29 +106,33 @@ func (c *core) snapshotHead(now time.Time) Snapshot {
 // copyServices appends to dst the services of up to n slots from slot
 // from on, and says where to go on and whether that was the last slot.
 // Each service's numbers are kept as the loop goes, so a service costs a
-// copy and nothing else.
+// copy, its latency histogram and two passes over its recent window.
 func (c *core) copyServices(now time.Time, dst []ServiceSnapshot, from, n int) ([]ServiceSnapshot, int, bool) {
 	slots := c.list.slots
 	end := min(len(slots), from+n)
 	for _, s := range slots[min(from, end):end] {
-		if s == nil {
-			continue
+		if s != nil {
+			dst = append(dst, c.copyService(now, s))
 		}
-		ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
-			Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats,
-			Mode: s.effectiveMode().String(), Activations: s.activations, Requests: s.requests, InFlight: s.held,
-			Latency: s.hist.snapshot(), Recent: s.latency.recent(now)}
-		if len(s.tiers) > 0 {
-			ss.Tiers = make([]TierSnapshot, len(s.tiers))
-			for i, t := range s.tiers {
-				m := s.tierStates(t)
-				ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n, Active: m.Active,
-					Standby: m.Standby, Idle: m.Idle, Busy: m.Busy, Draining: m.Draining}
-			}
-		}
-		dst = append(dst, ss)
 	}
 	return dst, end, end >= len(slots)
+}
+
+// copyService copies one service's numbers.
+func (c *core) copyService(now time.Time, s *service) ServiceSnapshot {
+	ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
+		Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats,
+		Mode: s.effectiveMode().String(), Activations: s.activations, Requests: s.requests, InFlight: s.held,
+		Latency: s.hist.snapshot(), Recent: s.latency.recent(now)}
+	if len(s.tiers) > 0 {
+		ss.Tiers = make([]TierSnapshot, len(s.tiers))
+		for i, t := range s.tiers {
+			m := s.tierStates(t)
+			ss.Tiers[i] = TierSnapshot{Level: t.level, Workers: t.workers, Free: t.free.n, Active: m.Active,
+				Standby: m.Standby, Idle: m.Idle, Busy: m.Busy, Draining: m.Draining}
+		}
+	}
+	return ss
 }
 
 // sortServices puts the snapshot's services in name order, outside the

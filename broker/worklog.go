@@ -47,13 +47,14 @@ func (b *logBucket) take(now time.Time) (bool, uint64) {
 // logWorker logs a worker's arrival or departure (why is empty for an
 // arrival) if its service's bucket allows. The worker is named by the
 // broker's opaque id for its connection (mmi.workers' id): libzmq does not
-// hand the peer's address to a ROUTER cheaply.
+// hand the peer's address to a ROUTER cheaply. The service's name is in
+// PrintableName form, so that its bytes survive the log's encoding.
 func (c *core) logWorker(now time.Time, w *worker, why string) {
 	ok, suppressed := w.service.joinLog.take(now)
 	if !ok {
 		return
 	}
-	fields := []zap.Field{zap.String("service", w.service.name), zap.String("worker", hex.EncodeToString(w.identity)),
+	fields := []zap.Field{zap.String("service", PrintableName(w.service.name)), zap.String("worker", hex.EncodeToString(w.identity)),
 		zap.Uint8("tier", w.tier.level), zap.Int("capacity", w.capacity), zap.String("mode", w.service.mode.String())}
 	if w.name != "" {
 		fields = append(fields, zap.String("name", w.name))

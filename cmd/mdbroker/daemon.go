@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/version"
 	"go.uber.org/zap"
 )
 
@@ -48,7 +49,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 	var srv *http.Server
 	adminAddr := ""
 	if ln != nil {
-		srv = &http.Server{Handler: withTitanicMetrics(broker.AdminHandler(b), tsrv), ErrorLog: zap.NewStdLog(log.Named("admin")),
+		srv = &http.Server{Handler: adminHandler(b, tsrv), ErrorLog: zap.NewStdLog(log.Named("admin")),
 			ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 			MaxHeaderBytes: 16 << 10}
 		adminAddr = ln.Addr().String()
@@ -60,7 +61,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 			adminDone <- err
 		}()
 	}
-	log.Info("mdbroker started", zap.String("version", broker.Version), zap.Strings("endpoints", b.Endpoints()),
+	log.Info("mdbroker started", zap.String("version", broker.Version), zap.String("build", version.Read().String()), zap.Strings("endpoints", b.Endpoints()),
 		zap.String("admin", adminAddr), zap.Duration("heartbeat", cfg.HeartbeatInterval),
 		zap.Int("liveness", cfg.HeartbeatLiveness), zap.Duration("drain_timeout", cfg.DrainTimeout))
 

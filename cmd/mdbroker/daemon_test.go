@@ -138,8 +138,7 @@ func serveOne(t *testing.T, ep, admin string) (w, c *peer, req mdp.Message) {
 	w = dial(t, ep)
 	w.send(mdp.Message{Version: mdp.V01, Kind: mdp.WorkerReady, Service: "slow"})
 	brokertest.WaitFor(t, "worker registered", func() bool {
-		_, body := httpGet(t, admin, "/metrics")
-		return strings.Contains(body, `mdbroker_workers{service="slow",state="idle"} 1`)
+		return metricIs(t, admin, 1, "mdbroker_workers", "service", "slow", "state", "idle")
 	})
 	c = dial(t, ep)
 	c.send(mdp.Message{Version: mdp.V01, Kind: mdp.ClientRequest, Service: "slow", Body: [][]byte{[]byte("work")}})
@@ -162,9 +161,17 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Fatalf("client got %q", got.Body)
 	}
 	brokertest.WaitFor(t, "answered in metrics", func() bool {
-		_, body := httpGet(t, admin, "/metrics")
-		return strings.Contains(body, `mdbroker_requests_total{service="slow",outcome="answered"} 1`)
+		return metricIs(t, admin, 1, "mdbroker_requests_total", "service", "slow", "outcome", "answered")
 	})
+	fams := scrapeMetrics(t, admin)
+	for _, name := range []string{"process_start_time_seconds", "go_goroutines", "mdbroker_service_request_duration_seconds"} {
+		if fams[name] == nil {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	if status, page := httpGet(t, admin, "/"); status != http.StatusOK || !strings.Contains(page, `<a href="service?name=slow">slow</a>`) {
+		t.Errorf("status page: %d\n%s", status, page)
+	}
 	if status, _ := httpGet(t, admin, "/livez"); status != http.StatusOK {
 		t.Fatalf("/livez: %d", status)
 	}

@@ -29,8 +29,7 @@ func TestExclusivePinnedByFlagAndAdminHandover(t *testing.T) {
 		Mode: mdp.ModeStrict})
 	strict.expect(mdp.WorkerDisconnect)
 	brokertest.WaitFor(t, "conflict counted", func() bool {
-		_, body := httpGet(t, admin, "/metrics")
-		return strings.Contains(body, "mdbroker_mode_conflicts_total 1")
+		return metricIs(t, admin, 1, "mdbroker_mode_conflicts_total")
 	})
 	if !strings.Contains(logs.String(), "pinned by the broker's configuration") {
 		t.Fatalf("no refusal in the log:\n%s", logs.String())
@@ -39,9 +38,8 @@ func TestExclusivePinnedByFlagAndAdminHandover(t *testing.T) {
 		dial(t, ep).send(mdp.Message{Version: mdp.V01, Kind: mdp.WorkerReady, Service: "db"})
 	}
 	brokertest.WaitFor(t, "active and standby", func() bool {
-		_, body := httpGet(t, admin, "/metrics")
-		return strings.Contains(body, `mdbroker_tier_workers{service="db",tier="1",state="active"} 1`) &&
-			strings.Contains(body, `mdbroker_tier_workers{service="db",tier="1",state="standby"} 1`)
+		return metricIs(t, admin, 1, "mdbroker_tier_workers", "service", "db", "tier", "1", "state", "active") &&
+			metricIs(t, admin, 1, "mdbroker_tier_workers", "service", "db", "tier", "1", "state", "standby")
 	})
 	client := http.Client{Timeout: waitLong}
 	resp, err := client.Post("http://"+admin+"/handover?service=db", "", nil)
@@ -53,8 +51,7 @@ func TestExclusivePinnedByFlagAndAdminHandover(t *testing.T) {
 		t.Fatalf("POST /handover: %d", resp.StatusCode)
 	}
 	brokertest.WaitFor(t, "hand-over done", func() bool {
-		_, body := httpGet(t, admin, "/metrics")
-		return strings.Contains(body, `mdbroker_service_activations_total{service="db"} 2`)
+		return metricIs(t, admin, 2, "mdbroker_service_activations_total", "service", "db")
 	})
 	cancel()
 	select {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"go.uber.org/zap"
@@ -71,28 +70,4 @@ func runBroker(ctx context.Context, b *broker.Broker, t *titanic.Server) error {
 	err := b.Run(ctx)
 	cancel()
 	return errors.Join(err, <-tdone)
-}
-
-// withTitanicMetrics appends Titanic's metrics to the broker's /metrics.
-func withTitanicMetrics(h http.Handler, t *titanic.Server) http.Handler {
-	if t == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		if r.Method == http.MethodGet && r.URL.Path == "/metrics" && rec.status == http.StatusOK {
-			t.Stats().WritePrometheus(w)
-		}
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
 }

@@ -68,12 +68,17 @@ func TestTitanicInsideBroker(t *testing.T) {
 	if r := plainCall(t, c, mdp.TitanicReply, id); strings.Join(r, "|") != "200|hello" {
 		t.Fatalf("titanic.reply: %q", r)
 	}
-	_, body := httpGet(t, admin, "/metrics")
-	for _, want := range []string{"mdbroker_workers", "titanic_requests_stored_total 1", "titanic_replied_total 1",
-		"titanic_store_max_bytes 1.048576e+06", "titanic_store_commit_seconds_count"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %q", want)
+	if scrapeMetrics(t, admin)["mdbroker_workers"] == nil {
+		t.Error("/metrics lacks the broker's families")
+	}
+	for name, want := range map[string]float64{"titanic_requests_stored_total": 1, "titanic_replied_total": 1,
+		"titanic_store_max_bytes": 1 << 20} {
+		if !metricIs(t, admin, want, name) {
+			t.Errorf("/metrics: %s is not %v", name, want)
 		}
+	}
+	if _, ok := metricValue(t, admin, "titanic_store_commit_seconds"); !ok {
+		t.Error("/metrics lacks titanic_store_commit_seconds")
 	}
 	cancel()
 	select {
