@@ -204,3 +204,18 @@ func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
 		t.Fatalf("handler ran %d times, want 1", n)
 	}
 }
+
+// Any one broker is enough: a worker whose first broker is down from the
+// start registers with the other and serves through it.
+func TestSeveralBrokersOneDownFromTheStart(t *testing.T) {
+	down := unusedEndpoint(t)
+	b := startBroker(t, "tcp://127.0.0.1:*")
+	r, logs := startMultiWorker(t, []string{down, b.ep}, "echo", HandlerFunc(echo))
+	receive(t, r.w.Ready(), "Ready")
+	if _, err := newSDKClient(t, b.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
+		t.Fatalf("through the live broker: %v", err)
+	}
+	if n := logged(logs, "registered with broker", down); n != 0 {
+		t.Fatalf("registered %d times with a broker that is down", n)
+	}
+}
