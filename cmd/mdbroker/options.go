@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/configfile"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -145,30 +146,30 @@ func parseOptions(args []string, env map[string]string, out io.Writer) (o option
 
 	var errs []error
 	if o.configFile != "" && !o.version {
-		settings, err := readConfigFile(o.configFile)
+		settings, err := configfile.Read(o.configFile)
 		if err != nil {
 			return o, unknownEnv, err
 		}
 		seen := map[string]int{}
 		for _, s := range settings {
-			f := fs.Lookup(s.name)
-			where := fmt.Sprintf("%s:%d", o.configFile, s.line)
+			f := fs.Lookup(s.Name)
+			where := fmt.Sprintf("%s:%d", o.configFile, s.Line)
 			switch {
-			case s.name == "config" || s.name == "version":
-				errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.name))
+			case s.Name == "config" || s.Name == "version":
+				errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.Name))
 			case f == nil:
-				errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.name))
-			case seen[s.name] != 0 && s.name != "bind" && s.name != "service":
-				errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.name, seen[s.name]))
-			case onCommandLine[s.name] || inEnv[s.name]:
+				errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.Name))
+			case seen[s.Name] != 0 && s.Name != "bind" && s.Name != "service":
+				errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.Name, seen[s.Name]))
+			case onCommandLine[s.Name] || inEnv[s.Name]:
 			default:
-				if err := fs.Set(s.name, s.value); err != nil {
-					errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.name, err))
+				if err := fs.Set(s.Name, s.Value); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.Name, err))
 				}
-				o.from[s.name] = where
+				o.from[s.Name] = where
 			}
-			if seen[s.name] == 0 {
-				seen[s.name] = s.line
+			if seen[s.Name] == 0 {
+				seen[s.Name] = s.Line
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/configfile"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -124,7 +125,7 @@ func parseOptions(args []string, env map[string]string) (o options, unknownEnv [
 // applyConfigFile sets what the file says, except what the command line or
 // the environment set.
 func applyConfigFile(fs *flag.FlagSet, path string, onCommandLine map[string]bool, fromEnv [][2]string) []error {
-	settings, err := readConfigFile(path)
+	settings, err := configfile.Read(path)
 	if err != nil {
 		return []error{err}
 	}
@@ -135,22 +136,22 @@ func applyConfigFile(fs *flag.FlagSet, path string, onCommandLine map[string]boo
 	var errs []error
 	seen := map[string]int{}
 	for _, s := range settings {
-		where := fmt.Sprintf("%s:%d", path, s.line)
+		where := fmt.Sprintf("%s:%d", path, s.Line)
 		switch {
-		case s.name == "config":
-			errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.name))
-		case fs.Lookup(s.name) == nil:
-			errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.name))
-		case seen[s.name] != 0 && s.name != "broker":
-			errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.name, seen[s.name]))
-		case onCommandLine[s.name] || inEnv[s.name]:
+		case s.Name == "config":
+			errs = append(errs, fmt.Errorf("%s: %q cannot be set in a config file", where, s.Name))
+		case fs.Lookup(s.Name) == nil:
+			errs = append(errs, fmt.Errorf("%s: unknown setting %q", where, s.Name))
+		case seen[s.Name] != 0 && s.Name != "broker":
+			errs = append(errs, fmt.Errorf("%s: %s is set again (first on line %d)", where, s.Name, seen[s.Name]))
+		case onCommandLine[s.Name] || inEnv[s.Name]:
 		default:
-			if err := fs.Set(s.name, s.value); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.name, err))
+			if err := fs.Set(s.Name, s.Value); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %v", where, s.Name, err))
 			}
 		}
-		if seen[s.name] == 0 {
-			seen[s.name] = s.line
+		if seen[s.Name] == 0 {
+			seen[s.Name] = s.Line
 		}
 	}
 	return errs

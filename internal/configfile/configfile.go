@@ -1,4 +1,17 @@
-package main
+// Package configfile reads the configuration files of majordomo's commands:
+// lines of `name = value`, names as the command's flags, which the command
+// then applies with the same checks as its flags and environment variables.
+//
+//	# /etc/mdbroker.conf
+//	bind = tcp://0.0.0.0:5555
+//	heartbeat = 1s
+//	queue-bytes = 128MiB  # per service
+//
+// Blank lines and lines starting with # are skipped, and so is a # after
+// white space that ends a value; a value may be in double quotes (Go
+// syntax), to hold a #. A leading byte-order mark and CRLF line ends are
+// accepted, and a leading "--" on a name is dropped.
+package configfile
 
 import (
 	"bufio"
@@ -8,35 +21,28 @@ import (
 	"strings"
 )
 
-// setting is one `name = value` line of a config file.
-type setting struct {
-	name, value string
-	line        int
+// Setting is one `name = value` line of a config file.
+type Setting struct {
+	Name, Value string
+	Line        int // 1-based
 }
 
-// maxConfigFile bounds what readConfigFile reads: a config file is a few
+// MaxSize bounds what Read reads: a config file is a few
 // lines, and a wrong path (a log, a device) must not be read whole.
-const maxConfigFile = 1 << 20
+const MaxSize = 1 << 20
 
-// readConfigFile reads a file of `name = value` lines. Blank lines and
-// lines starting with # are skipped, and so is a # after white space that
-// ends a value; a value may be in double quotes (Go syntax), to hold a #.
-// Whether a name may repeat (only broker may) is the caller's to check.
-//
-//	# /etc/mdkv.conf
-//	store = kv
-//	broker = tcp://10.0.0.9:5555
-//	data = /var/lib/mdkv  # holds fsm.db and raft.db
-func readConfigFile(path string) ([]setting, error) {
+// Read reads a file of `name = value` lines, in order. Whether a name may
+// repeat, and what it means, is the caller's to check.
+func Read(path string) ([]Setting, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && (!st.Mode().IsRegular() || st.Size() > maxConfigFile) {
-		return nil, fmt.Errorf("config file %s: not a regular file under %d bytes", path, maxConfigFile)
+	if st, err := f.Stat(); err == nil && (!st.Mode().IsRegular() || st.Size() > MaxSize) {
+		return nil, fmt.Errorf("config file %s: not a regular file under %d bytes", path, MaxSize)
 	}
-	var out []setting
+	var out []Setting
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
@@ -56,7 +62,7 @@ func readConfigFile(path string) ([]setting, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
 		}
-		out = append(out, setting{name: strings.TrimPrefix(name, "--"), value: value, line: n})
+		out = append(out, Setting{Name: strings.TrimPrefix(name, "--"), Value: value, Line: n})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
