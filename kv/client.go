@@ -149,6 +149,37 @@ func (k *Client) write(ctx context.Context, r *Request) (*WriteResult, error) {
 	return res, serr
 }
 
+// Transfer moves leadership to the voter id (a planned switchover): the
+// old leader becomes a follower, writes in flight meanwhile are retried.
+func (k *Client) Transfer(ctx context.Context, id string) error {
+	return k.admin(ctx, &Request{Op: OpTransfer, Node: id})
+}
+
+// AddNode adds a node to the store's membership: a voter, or a replica (a
+// non-voter). The node starts empty and catches up from the leader.
+func (k *Client) AddNode(ctx context.Context, id, raftAddr string, replica bool) error {
+	return k.admin(ctx, &Request{Op: OpAdd, Node: id, Addr: raftAddr, Replica: replica})
+}
+
+// RemoveNode removes a node from the store's membership.
+func (k *Client) RemoveNode(ctx context.Context, id string) error {
+	return k.admin(ctx, &Request{Op: OpRemove, Node: id})
+}
+
+func (k *Client) admin(ctx context.Context, r *Request) error {
+	if _, err := ParseRequest(r.Frames()); err != nil {
+		return err
+	}
+	reply, err := k.call(ctx, true, r)
+	if err != nil {
+		return err
+	}
+	if len(reply) != 1 || string(reply[0]) != StatusOK {
+		return badReply("%s reply of %d frames: want ok", r.Op, len(reply))
+	}
+	return nil
+}
+
 func readRequest(r *Request, opts []ReadOption) (*Request, bool) {
 	lin := false
 	for _, o := range opts {

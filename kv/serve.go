@@ -19,7 +19,7 @@ func (n *Node) serveRead(ctx context.Context, req *workers.Request) ([][]byte, e
 	if err != nil {
 		return nil, workers.Errorf(mdp.StatusBadRequest, "%v", err)
 	}
-	if r.IsWrite() {
+	if r.IsWrite() || r.IsAdmin() {
 		return nil, workers.Errorf(mdp.StatusBadRequest, "kv: %s is a write: send it to %s.write", r.Op, n.cfg.Store)
 	}
 	if r.MinIndex > 0 {
@@ -33,11 +33,18 @@ func (n *Node) serveRead(ctx context.Context, req *workers.Request) ([][]byte, e
 	return n.read(r)
 }
 
-// checkStaleness refuses a get or scan with 503 when MaxStaleness is set
+// checkStaleness refuses a get or scan with 503 before the node has caught
+// up, and when MaxStaleness is set
 // and the node has not heard from the leader for longer (or never has):
 // the client's retry may find a fresher node. Status is always answered.
 func (n *Node) checkStaleness(r *Request) error {
-	if n.cfg.MaxStaleness <= 0 || r.Op == OpStatus {
+	if r.Op == OpStatus {
+		return nil
+	}
+	if !n.ready.Load() { // only STORE.node.ID gets here before: never read an empty node
+		return workers.Errorf(mdp.StatusOverloaded, "kv: not caught up yet (applied %d)", n.Applied())
+	}
+	if n.cfg.MaxStaleness <= 0 {
 		return nil
 	}
 	lc := n.lastContact()
@@ -55,6 +62,9 @@ func (n *Node) serveWrite(ctx context.Context, req *workers.Request) ([][]byte, 
 	r, err := ParseRequest(req.Body)
 	if err != nil {
 		return nil, workers.Errorf(mdp.StatusBadRequest, "%v", err)
+	}
+	if r.IsAdmin() {
+		return n.admin(r)
 	}
 	if !r.IsWrite() {
 		if err := n.readIndex(ctx); err != nil {

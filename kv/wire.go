@@ -48,6 +48,9 @@ type Request struct {
 	Limit    int       // scan: records wanted (0: DefaultScan)
 	After    []byte    // scan: continue after this key
 	MinIndex uint64    // get and scan: wait until this index is applied
+	Node     string    // transfer, add, remove: the node's Raft ID
+	Addr     string    // add: its Raft host:port
+	Replica  bool      // add: as a non-voter
 }
 
 // IsWrite reports whether the op changes the store (and goes through Raft).
@@ -80,6 +83,8 @@ func ParseRequest(frames [][]byte) (*Request, error) {
 		err = wantFrames(r.Op, args, 0, 0)
 	case OpPut, OpDelete, OpCAS, OpIncr:
 		err = r.parseWrite(args)
+	case OpTransfer, OpAdd, OpRemove:
+		err = r.parseAdmin(args)
 	default:
 		return nil, badRequest("unknown op %q", truncate(frames[0]))
 	}
@@ -176,6 +181,9 @@ func (r *Request) parseCAS(args [][]byte) (err error) {
 // Frames encodes the request as body frames; ParseRequest(r.Frames())
 // gives r back.
 func (r *Request) Frames() [][]byte {
+	if r.IsAdmin() {
+		return r.adminFrames()
+	}
 	f := [][]byte{[]byte(r.Op)}
 	switch r.Op {
 	case OpGet:
