@@ -25,7 +25,11 @@ const kvUsage = `usage: mdcli [flags] kv SUBCOMMAND [--store NAME] [ARGS]
   cas --version N KEY NEW                if its version is N (0: absent); print the index
   incr KEY [DELTA]                       add DELTA (default 1); print the new value
   scan [--limit N] [--after KEY] [--linearizable] PREFIX   print KEY<TAB>VALUE lines
-  status                                 print each node's id, role, term, applied index and leader
+  status                                 print each node's id, group, member kind, raft role, term,
+                                         applied index, lag behind the leader's commit, last contact, leader
+  transfer --to ID                       hand leadership to the voter ID (planned switchover)
+  add --id ID --raft HOST:PORT [--replica]   add a node (a voter, or a non-voter replica)
+  remove --id ID                         remove a node from the store
 
 --store defaults to kv. --json prints the whole reply as JSON.
 exit codes: as for call (0 success, 1 error reply, 2 usage, 3 timeout, 4 other failure),
@@ -48,6 +52,8 @@ type kvArgs struct {
 	limit        int
 	after        string
 	json         bool
+	to, id, raft string // transfer, add, remove
+	replica      bool
 	args         []string
 }
 
@@ -56,7 +62,8 @@ func (a *kvArgs) check() error {
 	n := len(a.args)
 	ok := map[string]bool{
 		"put": n == 2, "get": n == 1, "del": n == 1, "incr": n == 1 || n == 2, "scan": n == 1, "status": n == 0,
-		"cas": (a.version < 0 && n == 3) || (a.version >= 0 && n == 2),
+		"cas":      (a.version < 0 && n == 3) || (a.version >= 0 && n == 2),
+		"transfer": n == 0 && a.to != "", "add": n == 0 && a.id != "" && a.raft != "", "remove": n == 0 && a.id != "",
 	}
 	good, known := ok[a.sub]
 	switch {
@@ -84,6 +91,10 @@ func parseKVArgs(args []string) (*kvArgs, error) {
 	fs.IntVar(&a.limit, "limit", 0, "scan: records (0: the store's default)")
 	fs.StringVar(&a.after, "after", "", "scan: continue after this key")
 	fs.BoolVar(&a.json, "json", false, "print JSON (as mdcli's own --json)")
+	fs.StringVar(&a.to, "to", "", "transfer: the voter to lead")
+	fs.StringVar(&a.id, "id", "", "add, remove: the node's id")
+	fs.StringVar(&a.raft, "raft", "", "add: the node's Raft host:port")
+	fs.BoolVar(&a.replica, "replica", false, "add: as a replica (a Raft non-voter)")
 	rest := args[1:]
 	for { // flags may come before, between or after the arguments
 		if err := fs.Parse(rest); err != nil {
@@ -128,6 +139,12 @@ func runKV(ctx context.Context, c *clients.Client, args []string, out *output) i
 		return out.kvScan(s, err)
 	case "status":
 		return out.kvStatus(kvStatus(ctx, k))
+	case "transfer":
+		return out.kvAdmin(k.Transfer(ctx, a.to))
+	case "add":
+		return out.kvAdmin(k.AddNode(ctx, a.id, a.raft, a.replica))
+	case "remove":
+		return out.kvAdmin(k.RemoveNode(ctx, a.id))
 	}
 	res, n, err := kvWrite(ctx, k, a)
 	return out.kvWrite(a.sub, res, n, err)
@@ -214,15 +231,35 @@ func printable(b []byte) string {
 }
 
 func statusTable(w io.Writer, rows []nodeRow) {
+	var commit uint64
+	haveLeader := false
+	for _, r := range rows {
+		if r.Status != nil && r.Status.Role == "leader" {
+			commit, haveLeader = r.Status.Commit, true
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROLE\tTERM\tAPPLIED\tLEADER")
+	fmt.Fprintln(tw, "ID\tGROUP\tMEMBER\tROLE\tTERM\tAPPLIED\tLAG\tCONTACT\tLEADER")
 	for _, r := range rows {
 		if r.Status == nil {
-			fmt.Fprintf(tw, "%s\tunreachable\t-\t-\t-\n", r.ID)
+			fmt.Fprintf(tw, "%s\t-\t-\tunreachable\t-\t-\t-\t-\t-\n", r.ID)
 			continue
 		}
 		s := r.Status
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", r.ID, s.Role, s.Term, s.Applied, s.Leader)
+		member, lag, contact, leader := "voter", "-", "never", s.Leader
+		if s.Replica {
+			member = "replica"
+		}
+		if haveLeader {
+			lag = fmt.Sprint(int64(commit) - int64(s.Applied))
+		}
+		if s.LastContactMS >= 0 {
+			contact = fmt.Sprintf("%dms", s.LastContactMS)
+		}
+		if leader == "" {
+			leader = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, s.Group, member, s.Role, s.Term, s.Applied, lag, contact, leader)
 	}
 	tw.Flush()
 }

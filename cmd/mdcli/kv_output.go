@@ -146,3 +146,15 @@ func (o *output) kvStatus(rows []nodeRow, err error) int {
 	statusTable(o.stdout, rows)
 	return exitOK
 }
+
+// kvAdmin prints "ok" after transfer, add or remove.
+func (o *output) kvAdmin(err error) int {
+	if err != nil {
+		return o.kvFail(err)
+	}
+	if o.json {
+		return o.printJSON(map[string]bool{"ok": true})
+	}
+	fmt.Fprintln(o.stdout, "ok")
+	return exitOK
+}

@@ -129,11 +129,14 @@ func TestKVStatus(t *testing.T) {
 	leaders := 0
 	for _, l := range lines[1:] {
 		f := strings.Fields(l)
-		if len(f) != 5 {
+		if len(f) != 9 || f[1] != kv.DefaultGroup || f[2] != "voter" {
 			t.Fatalf("status line %q", l)
 		}
-		if f[1] == "leader" {
+		if f[3] == "leader" {
 			leaders++
+			if f[6] != "0" || f[7] != "0ms" {
+				t.Fatalf("leader's lag and contact: %q", l)
+			}
 		}
 	}
 	if leaders != 1 {
@@ -141,8 +144,40 @@ func TestKVStatus(t *testing.T) {
 	}
 }
 
+// transfer moves leadership to the named voter; add and remove change the
+// membership (status lists the added replica, then no longer).
+func TestKVAdmin(t *testing.T) {
+	ep := kvStore(t)
+	leader := func() string {
+		_, out, _ := mdcliKV(t, ep, "status")
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 9 && f[3] == "leader" {
+				return f[0]
+			}
+		}
+		return ""
+	}
+	var old string
+	brokertest.WaitFor(t, "a leader in status", func() bool { old = leader(); return old != "" })
+	to := map[string]string{"n1": "n2", "n2": "n3", "n3": "n1"}[old]
+	if code, out, errOut := mdcliKV(t, ep, "transfer", "--to", to); code != exitOK || out != "ok\n" {
+		t.Fatalf("transfer: %d %q %q", code, out, errOut)
+	}
+	brokertest.WaitFor(t, to+" leads", func() bool { return leader() == to })
+	if code, _, errOut := mdcliKV(t, ep, "add", "--id", "r9", "--raft", "127.0.0.1:9", "--replica"); code != exitOK {
+		t.Fatalf("add: %d %q", code, errOut)
+	}
+	if _, out, _ := mdcliKV(t, ep, "status"); !strings.Contains(out, "r9") {
+		t.Fatalf("status after add: %q", out)
+	}
+	if code, _, errOut := mdcliKV(t, ep, "remove", "--id", "r9"); code != exitOK {
+		t.Fatalf("remove: %d %q", code, errOut)
+	}
+	brokertest.WaitFor(t, "r9 gone from status", func() bool { _, out, _ := mdcliKV(t, ep, "status"); return !strings.Contains(out, "r9") })
+}
+
 func TestKVUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"frob"}, {"get"}, {"put", "k"}, {"cas", "k", "v"}, {"scan", "--limit", "5000", "p"}} {
+	for _, args := range [][]string{{}, {"frob"}, {"get"}, {"put", "k"}, {"cas", "k", "v"}, {"scan", "--limit", "5000", "p"}, {"transfer"}, {"add", "--id", "x"}, {"remove"}} {
 		if code, _, errOut := mdcliKV(t, "tcp://127.0.0.1:1", args...); code != exitUsage || !strings.Contains(errOut, "usage") {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
