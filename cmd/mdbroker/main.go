@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/version"
 	"go.uber.org/zap"
 )
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string, env map[string]string, stdout, stde
 		fmt.Fprintln(stdout, versionString())
 		return 0
 	}
-	log := newLogger(o.logLevel, o.logFormat, stderr)
+	log := daemonlog.New(o.logLevel, o.logFormat, stderr)
 	defer log.Sync()
 	for _, name := range unknownEnv {
 		log.Warn("environment variable names no setting; ignored (see mdbroker -h)", zap.String("name", name))

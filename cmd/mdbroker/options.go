@@ -13,6 +13,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/internal/configfile"
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -218,11 +219,8 @@ func (o *options) check() error {
 	if err := o.titanic.check(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := parseLevel(o.logLevel); err != nil {
+	if err := daemonlog.Check(o.logLevel, o.logFormat); err != nil {
 		errs = append(errs, err)
-	}
-	if o.logFormat != "console" && o.logFormat != "json" {
-		errs = append(errs, fmt.Errorf("log format %q: want console or json", o.logFormat))
 	}
 	if o.admin != "off" {
 		if _, port, err := net.SplitHostPort(o.admin); err != nil {

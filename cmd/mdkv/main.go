@@ -28,6 +28,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -55,7 +56,7 @@ func run(ctx context.Context, args []string, env map[string]string, stderr io.Wr
 		fmt.Fprintf(stderr, "mdkv: %v\n", err)
 		return 2
 	}
-	log := newLogger(o.logLevel, o.logFormat, stderr)
+	log := daemonlog.New(o.logLevel, o.logFormat, stderr)
 	defer log.Sync()
 	for _, name := range unknownEnv {
 		log.Warn("environment variable names no setting; ignored (see mdkv -h)", zap.String("name", name))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/internal/configfile"
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -174,11 +175,8 @@ func (o *options) check() error {
 	if err := o.cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := parseLevel(o.logLevel); err != nil {
+	if err := daemonlog.Check(o.logLevel, o.logFormat); err != nil {
 		errs = append(errs, err)
-	}
-	if o.logFormat != "console" && o.logFormat != "json" {
-		errs = append(errs, fmt.Errorf("log format %q: want console or json", o.logFormat))
 	}
 	return errors.Join(errs...)
 }

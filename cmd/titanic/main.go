@@ -29,6 +29,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/version"
 	"github.com/majordomo-go/majordomo/titanic"
 )
@@ -55,7 +56,7 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 		fmt.Println(version.Line("titanic"))
 		return 0
 	}
-	log := newLogger(o.logLevel, o.logFormat, stderr)
+	log := daemonlog.New(o.logLevel, o.logFormat, stderr)
 	defer log.Sync()
 	o.cfg.Logger = log
 	srv, err := titanic.New(o.cfg)

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-
+	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -85,28 +83,13 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 	if o.cfg.Dir == "" {
 		errs = append(errs, errors.New("--data DIR is required"))
 	}
-	if _, err := zapcore.ParseLevel(o.logLevel); err != nil {
-		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", o.logLevel))
-	}
-	if o.logFormat != "console" && o.logFormat != "json" {
-		errs = append(errs, fmt.Errorf("log format %q: want console or json", o.logFormat))
+	if err := daemonlog.Check(o.logLevel, o.logFormat); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		errs = append(errs, o.cfg.Validate())
 	}
 	return o, errors.Join(errs...)
-}
-
-func newLogger(level, format string, w io.Writer) *zap.Logger {
-	l, _ := zapcore.ParseLevel(level)
-	ec := zap.NewProductionEncoderConfig()
-	ec.EncodeTime = zapcore.ISO8601TimeEncoder
-	ec.EncodeDuration = zapcore.StringDurationEncoder
-	enc := zapcore.NewConsoleEncoder(ec)
-	if format == "json" {
-		enc = zapcore.NewJSONEncoder(ec)
-	}
-	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), l))
 }
 
 // durationValue is a duration of at least a millisecond.
