@@ -7,7 +7,7 @@ GOBIN       := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 FUZZTIME    ?= 60s
 
-.PHONY: all deps build run test lint fmt-check vet staticcheck verify-systemd unit fuzz bench clean soak-titanic soak-tiers
+.PHONY: all deps build run test lint fmt-check vet staticcheck verify-systemd status-screenshot unit fuzz bench clean soak-titanic soak-tiers
 
 all: build
 
@@ -20,7 +20,7 @@ build: deps
 run: build
 	./bin/mdbroker
 
-test: deps fmt-check vet staticcheck verify-systemd unit
+test: deps fmt-check vet staticcheck verify-systemd unit status-screenshot
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -53,6 +53,11 @@ bench: deps
 
 clean:
 	rm -rf bin
+
+# mdbroker's status page in headless Chromium, where chromium exists (it is
+# not in install-deps.sh: too heavy for every CI run).
+status-screenshot:
+	@bash scripts/status-screenshot.sh
 
 # contrib/systemd/mdbroker.service, where systemd-analyze exists.
 verify-systemd:

@@ -23,12 +23,20 @@ func render(w http.ResponseWriter, t *template.Template, data any) {
 
 var pageFuncs = template.FuncMap{
 	"refresh": func() int { return int(statusRefresh / time.Second) },
-	"ms":      func(v float64) string { return fmt.Sprintf("%.3g ms", v) },
+	"ms":      func(v float64) string { return cond(v > 0, fmt.Sprintf("%.3g ms", v), "–") },
+	"window":  func(s int) string { return fmt.Sprintf("%s to %s", time.Duration(s)*time.Second, 2*time.Duration(s)*time.Second) },
 	"rate":    func(v float64) string { return fmt.Sprintf("%.2f/s", v) },
 	"uptime":  func(s float64) string { return (time.Duration(s) * time.Second).Round(time.Second).String() },
 	"msdur":   func(v int64) string { return (time.Duration(v) * time.Millisecond).Round(time.Second).String() },
 	"bytes":   humanBytes,
 	"tiers":   tierSummary,
+}
+
+func cond(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
 }
 
 func humanBytes(n int64) string {
@@ -68,7 +76,7 @@ const pageHead = `{{define "head"}}<!DOCTYPE html>
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;font-size:.9em}
-th,td{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:right;white-space:nowrap}
+th,td{border-bottom:1px solid #ddd;padding:.25em .45em;text-align:right;white-space:nowrap}
 th{background:#f4f4f4}
 td.l,th.l{text-align:left}
 .err{color:#b00}
@@ -89,16 +97,16 @@ var overviewPage = template.Must(template.New("overview").Funcs(pageFuncs).Parse
 <dt>Clients</dt><dd>not counted (plain MDP clients leave no state in the broker)</dd>
 </dl>
 <h2>Services</h2>
-<p>Rate, p50 and p99: answered requests over the last {{.WindowS}} to {{.WindowS}}×2 seconds. Errors by status.</p>
+<p>Rate, p50 and p99: answered requests over the last {{window .WindowS}}. Errors by status: 4xx and 5xx from workers, 502 workers failed, 503 rejected, 504 expired.</p>
 <table>
-<tr><th class="l">Service</th><th class="l">Mode</th><th>Workers</th><th>Idle</th><th>Busy</th><th>Draining</th><th class="l">Tiers</th>
-<th>Queued</th><th>Queued bytes</th><th>In flight</th><th>Rate</th><th>p50</th><th>p99</th><th>Answered</th>
+<tr><th class="l">Service</th><th class="l">Mode</th><th>Workers</th><th class="l">By tier and state</th>
+<th>Queued</th><th>In flight</th><th>Rate</th><th>p50</th><th>p99</th><th>Answered</th>
 <th>4xx</th><th>5xx</th><th>502</th><th>503</th><th>504</th></tr>
 {{range .Services}}<tr><td class="l"><a href="{{.Href}}">{{.Name}}</a></td><td class="l">{{.Mode}}</td>
-<td>{{.Workers}}</td><td>{{.Idle}}</td><td>{{.Busy}}</td><td>{{.Draining}}</td><td class="l">{{tiers .Tiers}}</td>
-<td>{{.Queued}}</td><td>{{bytes .QueuedBytes}}</td><td>{{.InFlight}}</td><td>{{rate .RatePerS}}</td><td>{{ms .P50Ms}}</td><td>{{ms .P99Ms}}</td>
+<td>{{.Workers}}</td><td class="l">{{tiers .Tiers}}</td>
+<td>{{.Queued}} ({{bytes .QueuedBytes}})</td><td>{{.InFlight}}</td><td>{{rate .RatePerS}}</td><td>{{ms .P50Ms}}</td><td>{{ms .P99Ms}}</td>
 <td>{{.Answered}}</td><td>{{.Errors.Status4xx}}</td><td>{{.Errors.Status5xx}}</td><td>{{.Errors.Failed}}</td><td>{{.Errors.Rejected}}</td><td>{{.Errors.Expired}}</td></tr>
-{{else}}<tr><td class="l" colspan="19">no service</td></tr>
+{{else}}<tr><td class="l" colspan="15">no service</td></tr>
 {{end}}</table>
 {{if .Next}}<p><a href="?{{.Next}}">next page</a></p>{{end}}
 <p><a href="api/status">JSON</a> · <a href="metrics">metrics</a></p>
