@@ -24,12 +24,14 @@ func render(w http.ResponseWriter, t *template.Template, data any) {
 var pageFuncs = template.FuncMap{
 	"refresh": func() int { return int(statusRefresh / time.Second) },
 	"ms":      func(v float64) string { return cond(v > 0, fmt.Sprintf("%.3g ms", v), "–") },
-	"window":  func(s int) string { return fmt.Sprintf("%s to %s", time.Duration(s)*time.Second, 2*time.Duration(s)*time.Second) },
-	"rate":    func(v float64) string { return fmt.Sprintf("%.2f/s", v) },
-	"uptime":  func(s float64) string { return (time.Duration(s) * time.Second).Round(time.Second).String() },
-	"msdur":   func(v int64) string { return (time.Duration(v) * time.Millisecond).Round(time.Second).String() },
-	"bytes":   humanBytes,
-	"tiers":   tierSummary,
+	"window": func(s int) string {
+		return fmt.Sprintf("%s to %s", time.Duration(s)*time.Second, 2*time.Duration(s)*time.Second)
+	},
+	"rate":   func(v float64) string { return fmt.Sprintf("%.2f/s", v) },
+	"uptime": func(s float64) string { return (time.Duration(s) * time.Second).Round(time.Second).String() },
+	"msdur":  func(v int64) string { return (time.Duration(v) * time.Millisecond).Round(time.Second).String() },
+	"bytes":  humanBytes,
+	"tiers":  tierSummary,
 }
 
 func cond(ok bool, yes, no string) string {
