@@ -46,6 +46,12 @@
 //   - mmi.service, mmi.services (in pages of MMIServicesPage), mmi.workers
 //     (in pages of MMIWorkersPage), mmi.handover and mmi.broker are answered
 //     by the broker.
+//   - Operators see it through AdminHandler: a status page at / (and one
+//     per service), the same as JSON at /api/status, probes and POST
+//     /handover; package broker/brokermetrics exports a Snapshot to
+//     Prometheus, so that the broker itself does not link client_golang.
+//     Workers' arrivals and departures are logged at info, at most a few
+//     lines per service per ten seconds, with a count of those suppressed.
 //
 // Decisions live in a socket-free core (core.go and its neighbours): handle
 // and tick change state and queue outgoing messages, which the loop sends.
