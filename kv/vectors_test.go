@@ -36,6 +36,9 @@ type requestVector struct {
 		Limit    int    `json:"limit"`
 		After    string `json:"after"`
 		MinIndex uint64 `json:"min_index"`
+		Node     string `json:"node"`
+		Addr     string `json:"addr"`
+		Replica  bool   `json:"replica"`
 	} `json:"expect"`
 	Error string `json:"error"`
 }
@@ -111,7 +114,7 @@ func TestRequestVectors(t *testing.T) {
 			}
 			want := &Request{Op: e.Op, RID: rid, Key: unhex(t, e.Key), Value: unhex(t, e.Value), Mode: e.Mode,
 				Expect: unhex(t, e.Expect), Version: e.Version, Delta: e.Delta, Limit: e.Limit,
-				After: unhex(t, e.After), MinIndex: e.MinIndex}
+				After: unhex(t, e.After), MinIndex: e.MinIndex, Node: e.Node, Addr: e.Addr, Replica: e.Replica}
 			if !sameRequest(r, want) {
 				t.Fatalf("parsed %+v, want %+v", r, want)
 			}
