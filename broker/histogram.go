@@ -60,3 +60,20 @@ func (h *histogram) snapshot() HistogramSnapshot {
 	}
 	return HistogramSnapshot{Bounds: latencyBounds, Counts: counts, Sum: h.sum, Count: h.n}
 }
+
+// countSlab hands out copies of histograms' counts from one allocation
+// per snapshot chunk instead of one per service.
+type countSlab []uint64
+
+// take copies counts into the slab, allocating room for n histograms when
+// it has run out.
+func (s *countSlab) take(n int, counts []uint64) []uint64 {
+	k := len(counts)
+	if len(*s) < k {
+		*s = make([]uint64, k*max(n, 1))
+	}
+	out := (*s)[:k:k]
+	*s = (*s)[k:]
+	copy(out, counts)
+	return out
+}

@@ -24,13 +24,34 @@ func (r RecentStats) Rate() float64 {
 	return float64(r.Answered) / max(r.Span.Seconds(), 1)
 }
 
-// recent summarises the window at now.
+// recent summarises the window at now, both quantiles in one pass (as
+// windowHistogram.quantile finds them).
 func (h *windowHistogram) recent(now time.Time) RecentStats {
-	p50, n := h.quantile(now, 0.50)
+	if h.cur == nil {
+		return RecentStats{}
+	}
+	h.rotate(now)
+	var n uint64
+	for i := range h.cur {
+		n += h.cur[i] + h.prev[i]
+	}
 	if n == 0 {
 		return RecentStats{}
 	}
-	p99, _ := h.quantile(now, 0.99)
+	r50, r99 := uint64(0.50*float64(n)+0.999999), uint64(0.99*float64(n)+0.999999)
+	var p50, p99 time.Duration
+	var seen uint64
+	for i := range h.cur {
+		seen += h.cur[i] + h.prev[i]
+		bound := latencyBounds[min(i, len(latencyBounds)-1)]
+		if p50 == 0 && seen >= r50 {
+			p50 = bound
+		}
+		if seen >= r99 {
+			p99 = bound
+			break
+		}
+	}
 	from := h.start.Add(-StatsWindow)
 	if from.Before(h.since) {
 		from = h.since

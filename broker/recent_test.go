@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"math/rand"
 	"testing"
 	"time"
 
@@ -47,5 +48,26 @@ func TestErrorClasses(t *testing.T) {
 	}
 	if o.WorkerErrors != 8 || o.Errors4xx != 3 || o.Errors5xx != 5 {
 		t.Fatalf("%+v", o)
+	}
+}
+
+// recent finds the same quantiles as windowHistogram.quantile, which
+// mmi.services reports, whatever the observations.
+func TestRecentMatchesQuantile(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	t0 := time.Unix(1000, 0)
+	for trial := range 200 {
+		var h windowHistogram
+		now := t0
+		for range 1 + rng.Intn(300) {
+			now = now.Add(time.Duration(rng.Intn(2000)) * time.Millisecond)
+			h.observe(now, time.Duration(rng.ExpFloat64()*float64(20*time.Millisecond)))
+		}
+		r := h.recent(now)
+		p50, n := h.quantile(now, 0.50)
+		p99, _ := h.quantile(now, 0.99)
+		if r.P50 != p50 || r.P99 != p99 || r.Answered != n {
+			t.Fatalf("trial %d: recent %+v, quantile p50 %v p99 %v n %d", trial, r, p50, p99, n)
+		}
 	}
 }

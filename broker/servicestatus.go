@@ -32,7 +32,7 @@ func (b *Broker) ServiceStatus(ctx context.Context, name, after string) (Service
 			return
 		}
 		found = true
-		st.Service = c.copyService(now, s)
+		c.fillService(now, s, &st.Service, &countSlab{}, 1)
 		st.Workers, st.More = c.workerPage(now, s, after)
 	}); err != nil {
 		return ServiceStatus{}, err

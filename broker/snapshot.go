@@ -110,20 +110,31 @@ func (c *core) snapshotHead(now time.Time) Snapshot {
 func (c *core) copyServices(now time.Time, dst []ServiceSnapshot, from, n int) ([]ServiceSnapshot, int, bool) {
 	slots := c.list.slots
 	end := min(len(slots), from+n)
+	var slab countSlab
 	for _, s := range slots[min(from, end):end] {
 		if s != nil {
-			dst = append(dst, c.copyService(now, s))
+			dst = append(dst, ServiceSnapshot{})
+			c.fillService(now, s, &dst[len(dst)-1], &slab, end-from)
 		}
 	}
 	return dst, end, end >= len(slots)
 }
 
-// copyService copies one service's numbers.
-func (c *core) copyService(now time.Time, s *service) ServiceSnapshot {
-	ss := ServiceSnapshot{Name: s.name, Queued: s.queue.len(), QueuedBytes: s.queuedBytes, Workers: s.workers,
-		Busy: s.busy, Draining: s.draining, Idle: s.workers - s.busy - s.draining, Outcomes: s.stats,
-		Mode: s.effectiveMode().String(), Activations: s.activations, Requests: s.requests, InFlight: s.held,
-		Latency: s.hist.snapshot(), Recent: s.latency.recent(now)}
+// fillService copies one service's numbers into ss, in place: a
+// ServiceSnapshot is large enough that copying it twice per service shows
+// in the loop's stall.
+// Histogram counts come from slab, sized for up to n services.
+func (c *core) fillService(now time.Time, s *service, ss *ServiceSnapshot, slab *countSlab, n int) {
+	ss.Name, ss.Queued, ss.QueuedBytes, ss.Workers = s.name, s.queue.len(), s.queuedBytes, s.workers
+	ss.Busy, ss.Draining, ss.Idle, ss.Outcomes = s.busy, s.draining, s.workers-s.busy-s.draining, s.stats
+	ss.Mode, ss.Activations, ss.Requests, ss.InFlight = s.effectiveMode().String(), s.activations, s.requests, s.held
+	ss.Latency = HistogramSnapshot{Bounds: latencyBounds, Sum: s.hist.sum, Count: s.hist.n}
+	if s.hist.n > 0 {
+		ss.Latency.Counts = slab.take(n, s.hist.counts)
+	}
+	if s.latency.cur != nil {
+		ss.Recent = s.latency.recent(now)
+	}
 	if len(s.tiers) > 0 {
 		ss.Tiers = make([]TierSnapshot, len(s.tiers))
 		for i, t := range s.tiers {
@@ -132,7 +143,6 @@ func (c *core) copyService(now time.Time, s *service) ServiceSnapshot {
 				Standby: m.Standby, Idle: m.Idle, Busy: m.Busy, Draining: m.Draining}
 		}
 	}
-	return ss
 }
 
 // sortServices puts the snapshot's services in name order, outside the

@@ -49,6 +49,9 @@ type Config struct {
 	// not heard from the leader for longer; 0 serves any staleness.
 	CatchUpLag   uint64
 	MaxStaleness time.Duration
+	// AdminAddr, when set, is the host:port of the node's HTTP endpoint:
+	// /metrics, /livez, /readyz. Off by default.
+	AdminAddr string
 
 	// Raft timing (see raft.Config). Tests inject milliseconds.
 	HeartbeatTimeout   time.Duration

@@ -26,9 +26,10 @@ type fsm struct {
 	mu sync.RWMutex // guards db against Restore's swap; readers hold it shared
 	db *bolt.DB
 
-	applied atomic.Uint64
-	waitMu  sync.Mutex
-	changed chan struct{} // closed and replaced whenever applied grows
+	applied      atomic.Uint64
+	lastSnapshot atomic.Int64 // unix ns of the last snapshot taken or restored by this process; 0: none
+	waitMu       sync.Mutex
+	changed      chan struct{} // closed and replaced whenever applied grows
 }
 
 // openFSM opens (or creates) the state machine file at path.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +41,9 @@ type Node struct {
 	ready   atomic.Bool // the read workers are started
 
 	staleRefused atomic.Uint64 // reads refused by MaxStaleness
+	metrics      *metrics
+	adminSrv     *http.Server // on cfg.AdminAddr, when set
+	adminLn      net.Listener
 	leader       chan struct{} // closed when the leadership loop has stopped
 	writing      atomic.Bool   // the write workers run (or drain)
 
@@ -68,6 +73,16 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.metrics = n.newMetrics()
+	if cfg.AdminAddr != "" {
+		if err := n.serveAdmin(); err != nil {
+			n.cancel()
+			n.raft.Shutdown().Error()
+			n.closeStores()
+			cl.Close()
+			return nil, err
+		}
+	}
 	// Reads are never de-duplicated: no reply cache on the read workers.
 	n.nodeSvc = n.startWorkers([]string{cfg.Store + ".node." + cfg.ID}, TierLocal, n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
 	n.wg.Add(1)

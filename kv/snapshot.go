@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hashicorp/raft"
 	bolt "go.etcd.io/bbolt"
@@ -15,7 +16,8 @@ import (
 // transaction opened in Snapshot (on the FSM goroutine, so it sees exactly
 // the applied entries); Persist runs while writes go on.
 type snapshot struct {
-	tx *bolt.Tx
+	tx  *bolt.Tx
+	fsm *fsm
 }
 
 // Snapshot opens the read transaction that Persist will stream.
@@ -26,7 +28,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv: snapshot: %w", err)
 	}
-	return &snapshot{tx: tx}, nil
+	return &snapshot{tx: tx, fsm: f}, nil
 }
 
 // Persist writes the whole file to the sink, page by page (tx.WriteTo),
@@ -36,7 +38,11 @@ func (s *snapshot) Persist(sink raft.SnapshotSink) error {
 		sink.Cancel()
 		return fmt.Errorf("kv: snapshot: %w", err)
 	}
-	return sink.Close()
+	if err := sink.Close(); err != nil {
+		return err
+	}
+	s.fsm.lastSnapshot.Store(time.Now().UnixNano())
+	return nil
 }
 
 // Release ends the read transaction.
@@ -77,6 +83,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return fmt.Errorf("kv: restore: %w", err)
 	}
 	f.log.Info("kv: state restored from a snapshot", zap.Uint64("applied", f.applied.Load()), zap.Uint64("was", old))
+	f.lastSnapshot.Store(time.Now().UnixNano())
 	f.waitMu.Lock()
 	close(f.changed)
 	f.changed = make(chan struct{})

@@ -41,7 +41,7 @@ func (n *Node) startWorkers(services []string, tier int, h workers.HandlerFunc, 
 			ws.wg.Add(1)
 			go func() {
 				defer ws.wg.Done()
-				if err := w.Run(ctx, h); err != nil {
+				if err := w.Run(ctx, n.instrument(h)); err != nil {
 					n.log.Warn("kv: worker stopped", zap.String("service", svc), zap.Error(err))
 				}
 			}()

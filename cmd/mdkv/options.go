@@ -37,6 +37,7 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.RaftAddr, "raft", c.RaftAddr, "`host:port` of the Raft transport; the other nodes must reach it directly")
 	fs.Var(&brokerList{p: &c.Brokers}, "broker", "broker `endpoint`; repeat the flag (or separate with commas) for several")
 	fs.StringVar(&o.peers, "peers", o.peers, "initial cluster `ID=HOST:PORT[/replica],...`; used on an empty data directory only; a node not listed waits to be added (mdcli kv add)")
+	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "`host:port` of the HTTP endpoint /metrics, /livez, /readyz (default off; keep it on loopback or a private network)")
 	fs.StringVar(&c.Group, "group", c.Group, "this node's group (a location `name`)")
 	fs.StringVar(&c.Role, "role", c.Role, "`role`: voter (may lead) or replica (a Raft non-voter: serves reads, never leads)")
 	fs.StringVar(&c.LocalGroup, "local-group", c.LocalGroup, "the group whose clients the --broker endpoints serve (`name`; default: --group): STORE.read registers with tier 1 there, tier 2 otherwise")
