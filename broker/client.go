@@ -8,12 +8,17 @@ import (
 	"go.uber.org/zap"
 )
 
-// handleClient takes a client REQUEST in any of its three forms. The
+// handleClient takes a client REQUEST in any of its three forms (and
+// hands XCANCEL to cancel). The
 // checks run in the order spec/extensions.md gives: MMI, size and frame
 // limits (413), a retry of a request the broker has (never refused),
 // shutdown (503), fail-fast (404), then the queue bounds (503), which
 // apply only to a request that must wait.
 func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
+	if m.Kind == mdp.ClientCancel {
+		c.cancel(now, id, m)
+		return
+	}
 	c.counters.Requests++
 	form := form01
 	switch {

@@ -14,6 +14,8 @@ type Counters struct {
 	PlainDropped      uint64 // errors a plain client could not be told: its request was dropped
 	Duplicates        uint64 // retries of a queued or in-flight request, not queued again
 	CacheHits         uint64 // retries of an answered request, answered from the reply cache
+	Cancelled         uint64 // queued requests withdrawn by their client (XCANCEL)
+	CancelsIgnored    uint64 // XCANCELs for a request not queued here (in flight, answered, unknown) or from another identity
 	StaleReplies      uint64 // late worker replies for a request that expired while the worker held it
 	ForeignReplies    uint64 // worker replies naming a request the worker does not hold: worker disconnected
 	ExpiredHeld       uint64 // requests whose deadline passed while a worker held them (client got 504)

@@ -11,6 +11,7 @@ const (
 	cmdC02XPartial = 0x12
 	cmdC02XFinal   = 0x13
 	cmdC02XError   = 0x14
+	cmdC02XCancel  = 0x15
 
 	// MDPW01
 	cmdW01Ready      = 0x01
@@ -50,6 +51,7 @@ var (
 		cmdC02XPartial: {ClientPartial, true, FromBroker},
 		cmdC02XFinal:   {ClientFinal, true, FromBroker},
 		cmdC02XError:   {ClientError, true, FromBroker},
+		cmdC02XCancel:  {ClientCancel, true, ToBroker},
 	}
 	commandsW01 = map[byte]command{
 		cmdW01Ready:      {WorkerReady, false, ToBroker},

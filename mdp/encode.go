@@ -28,10 +28,13 @@ func (m *Message) AppendFrames(dst [][]byte) ([][]byte, error) {
 	cmd, _ := commandByte(m.Version, m.Kind, m.Ext)
 	dst = append(dst, commandFrames[cmd])
 	switch m.Kind {
-	case ClientRequest, ClientPartial, ClientFinal, ClientError:
+	case ClientRequest, ClientPartial, ClientFinal, ClientError, ClientCancel:
 		dst = append(dst, []byte(m.Service))
 		if m.Ext {
 			dst = append(dst, m.extFrame())
+		}
+		if m.Kind == ClientCancel {
+			return dst, nil // XCANCEL: service and UUID, nothing else
 		}
 	case WorkerReady:
 		dst = append(dst, []byte(m.Service))
@@ -88,9 +91,12 @@ func (m *Message) check() error {
 		return fmt.Errorf("%w: %s has no %s", ErrInvalidMessage, m.Version, m.Kind)
 	}
 	switch m.Kind {
-	case ClientRequest, ClientPartial, ClientFinal, ClientError:
+	case ClientRequest, ClientPartial, ClientFinal, ClientError, ClientCancel:
 		if err := ValidateService(m.Service); err != nil {
 			return err
+		}
+		if m.Kind == ClientCancel && len(m.Body) > 0 {
+			return fmt.Errorf("%w: %s carries no body", ErrInvalidMessage, m.Kind)
 		}
 	case WorkerReady:
 		if err := ValidateWorkerService(m.Service); err != nil {

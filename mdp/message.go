@@ -18,6 +18,7 @@ const (
 	ClientPartial // broker → client: 0.2 PARTIAL 0x02 / XPARTIAL 0x12
 	ClientFinal   // broker → client: 0.1 REPLY / 0.2 FINAL 0x03 / XFINAL 0x13
 	ClientError   // broker → client: XERROR 0x14 (extension only)
+	ClientCancel  // client → broker: XCANCEL 0x15 (extension only)
 
 	WorkerReady      // worker → broker: READY 0x01 / 0x01 / XREADY 0x11
 	WorkerRequest    // broker → worker: REQUEST 0x02 / 0x02 / XREQUEST 0x12
@@ -35,6 +36,7 @@ var kindNames = [...]string{
 	ClientPartial:    "CLIENT-PARTIAL",
 	ClientFinal:      "CLIENT-FINAL",
 	ClientError:      "CLIENT-ERROR",
+	ClientCancel:     "CLIENT-CANCEL",
 	WorkerReady:      "WORKER-READY",
 	WorkerRequest:    "WORKER-REQUEST",
 	WorkerPartial:    "WORKER-PARTIAL",
@@ -55,7 +57,7 @@ func (k Kind) String() string {
 // Side is the side of the broker a kind belongs to.
 func (k Kind) Side() Side {
 	switch {
-	case k >= ClientRequest && k <= ClientError:
+	case k >= ClientRequest && k <= ClientCancel:
 		return SideClient
 	case k >= WorkerReady && k <= WorkerDrain:
 		return SideWorker
@@ -91,14 +93,15 @@ type Message struct {
 	// XREADY and the rest. Plain peers never send or receive it.
 	Ext bool
 
-	// Service: ClientRequest, ClientPartial, ClientFinal, ClientError and
-	// WorkerReady.
+	// Service: ClientRequest, ClientPartial, ClientFinal, ClientError,
+	// ClientCancel and WorkerReady.
 	Service string
 	// Address: the client's address (the broker's ROUTER identity for it) in
 	// WorkerRequest, WorkerPartial, WorkerFinal and WorkerError.
 	Address []byte
 
-	// UUID (Ext): the request UUID, in every request, reply and error.
+	// UUID (Ext): the request UUID, in every request, reply, error and
+	// cancel.
 	UUID uuid.UUID
 	// Timeout (Ext, ClientRequest and WorkerRequest): how long the request
 	// may still live, at millisecond resolution; zero means "the broker's

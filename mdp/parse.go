@@ -79,7 +79,8 @@ func parseClient01(m *Message, rest [][]byte, dir Direction) error {
 	return parseServiceBody(m, rest)
 }
 
-// parseClient02: command · service · [meta | UUID] · body….
+// parseClient02: command · service · [meta | UUID] · body… (XCANCEL:
+// command · service · UUID, nothing more).
 func parseClient02(m *Message, rest [][]byte, dir Direction) error {
 	c, err := lookupCommand(m, rest, dir, commandsC02)
 	if err != nil {
@@ -108,8 +109,14 @@ func parseClient02(m *Message, rest [][]byte, dir Direction) error {
 	if err != nil {
 		return err
 	}
-	if m.Kind == ClientError {
+	switch m.Kind {
+	case ClientError:
 		return parseStatusFrames(m, rest[2:])
+	case ClientCancel:
+		if len(rest) > 2 {
+			return fmt.Errorf("%w: %s takes a service and a UUID, has %d more frames", ErrExtraFrames, m.Kind, len(rest)-2)
+		}
+		return nil
 	}
 	m.Body = rest[2:]
 	return nil

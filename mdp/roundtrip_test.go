@@ -33,6 +33,7 @@ func sampleMessages() []struct {
 		{FromBroker, Message{Version: V02, Kind: ClientPartial, Ext: true, Service: "echo", UUID: testUUID, Body: body}},
 		{FromBroker, Message{Version: V02, Kind: ClientFinal, Ext: true, Service: "echo", UUID: testUUID, Body: body}},
 		{FromBroker, Message{Version: V02, Kind: ClientError, Ext: true, Service: "echo", UUID: testUUID, Status: StatusOverloaded, Text: "queue full"}},
+		{ToBroker, Message{Version: V02, Kind: ClientCancel, Ext: true, Service: "echo", UUID: testUUID}},
 		{ToBroker, Message{Version: V01, Kind: WorkerReady, Service: "echo"}},
 		{FromBroker, Message{Version: V01, Kind: WorkerRequest, Address: addr, Body: body}},
 		{ToBroker, Message{Version: V01, Kind: WorkerFinal, Address: addr, Body: body}},
@@ -114,6 +115,8 @@ func TestEncodeRefusesInvalid(t *testing.T) {
 		{Version: V02, Kind: WorkerReady, Ext: true, Service: "x", Tier: 0, Capacity: 1},
 		{Version: V02, Kind: WorkerFinal},
 		{Version: V02, Kind: ClientError, Ext: true, Service: "x", Status: 42},
+		{Version: V02, Kind: ClientCancel, Service: "x"},                                         // plain 0.2 has no cancel
+		{Version: V02, Kind: ClientCancel, Ext: true, Service: "x", Body: [][]byte{[]byte("b")}}, // XCANCEL carries no body
 		{Version: V02, Kind: KindUnknown},
 	}
 	for _, m := range bad {
