@@ -108,3 +108,17 @@ func benchStore(b *testing.B, c *cluster, kind string, conc int) {
 	b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
 }
+
+// BenchmarkReaders measures stale reads (STORE.read, concurrency 64) on
+// stores of 1, 3 and 5 nodes, every node a reader; all in this process,
+// so the nodes share the machine's cores with the broker and the client.
+//
+//	go test -run '^$' -bench Readers -benchtime 20000x ./kv/
+func BenchmarkReaders(b *testing.B) {
+	for _, readers := range []int{1, 3, 5} {
+		b.Run(fmt.Sprintf("readers=%d", readers), func(b *testing.B) {
+			c := startClusterTB(b, readers)
+			benchStore(b, c, "read-any", 64)
+		})
+	}
+}
