@@ -1,7 +1,9 @@
 // Command mdbroker is the majordomo broker daemon: a thin main around the
 // broker package. It reads flags, MDBROKER_* environment variables and an
-// optional config file into broker.Config, logs with zap, serves /metrics,
-// /livez, /readyz and POST /handover (loopback peers only) over HTTP, and
+// optional config file into broker.Config, logs with zap, serves a status
+// page (/, /service, /api/status), /metrics (the broker's, process_* and
+// go_*), /livez, /readyz and POST /handover (loopback peers only) over
+// HTTP, and
 // on SIGTERM or SIGINT drains: new
 // requests are refused, requests in flight may finish within
 // --drain-timeout, workers get DISCONNECT, and it exits 0. A second signal

@@ -72,7 +72,7 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var(positiveDuration{&c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
 	fs.StringVar(&o.titanic.dir, "titanic", o.titanic.dir, "run Titanic (9/TSP) in this process with its store in this `directory`")
 	fs.Var(byteSize{&o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
-	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of /metrics, /livez, /readyz and POST /handover (answered to loopback peers only); \"off\" disables it")
+	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of the status page (/, /api/status), /metrics, /livez, /readyz and POST /handover (answered to loopback peers only); \"off\" disables it")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", o.logFormat, "`format`: console or json")
 	fs.StringVar(&o.configFile, "config", o.configFile, "config `file` of \"name = value\" lines, names as the flags'")
