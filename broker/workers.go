@@ -82,8 +82,7 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 	mode, refused := s.admission(w.mode, level)
 	if refused != "" {
 		c.counters.ModeConflicts++
-		c.log.Warn("worker refused: its declaration conflicts with the service", zap.String("service", s.name),
-			zap.Binary("worker", id), zap.String("why", refused))
+		c.logRefused(now, s, id, refused)
 		c.sendDisconnect(id, m.Version)
 		c.maybeIdle(now, s)
 		return
@@ -109,7 +108,7 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 // violation disconnects a worker that broke the protocol.
 func (c *core) violation(now time.Time, w *worker, why string) {
 	c.counters.Violations++
-	c.log.Info("worker disconnected for a protocol violation", zap.Binary("worker", w.identity), zap.String("why", why))
+	c.log.Debug("worker disconnected for a protocol violation", zap.Binary("worker", w.identity), zap.String("why", why))
 	c.sendDisconnect(w.identity, w.version)
 	c.removeWorker(now, w, why)
 }

@@ -7,7 +7,9 @@ import (
 	"go.uber.org/zap"
 )
 
-// Workers' arrivals and departures are logged at info, at most
+// Workers' arrivals, departures (for whatever reason: expiry, a protocol
+// violation, DISCONNECT) and refusals are logged at info (refusals at
+// warn), at most
 // workerLogBurst lines per service at once and one per workerLogRefill
 // after that, so that a worker that registers and leaves in a loop cannot
 // flood the log. The next line logged for the service says how many were
@@ -67,4 +69,20 @@ func (c *core) logWorker(now time.Time, w *worker, why string) {
 		return
 	}
 	c.log.Info("worker left", append(fields, zap.String("why", why), zap.Int("in_flight", len(w.inflight)))...)
+}
+
+// logRefused logs, at warn, a worker refused for a declaration that
+// conflicts with its service, if the service's bucket allows: a worker
+// that keeps trying must not flood the log either.
+func (c *core) logRefused(now time.Time, s *service, id []byte, why string) {
+	ok, suppressed := s.joinLog.take(now)
+	if !ok {
+		return
+	}
+	fields := []zap.Field{zap.String("service", PrintableName(s.name)), zap.String("worker", hex.EncodeToString(id)),
+		zap.String("why", why)}
+	if suppressed > 0 {
+		fields = append(fields, zap.Uint64("suppressed", suppressed))
+	}
+	c.log.Warn("worker refused: its declaration conflicts with the service", fields...)
 }

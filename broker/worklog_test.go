@@ -63,3 +63,31 @@ func TestWorkerLogRateLimit(t *testing.T) {
 		t.Fatalf("suppressed = %s, want %s", got, want)
 	}
 }
+
+// A worker refused again and again for a conflicting mode shares its
+// service's bucket: a few warnings, not one per attempt.
+func TestWorkerRefusalLogRateLimit(t *testing.T) {
+	obsCore, logs := observer.New(zap.InfoLevel)
+	cfg := DefaultConfig().withDefaults()
+	cfg.Logger = zap.New(obsCore)
+	now := time.Unix(1000, 0)
+	c := newCore(cfg, now)
+	send := func(id string, m mdp.Message) {
+		f, _ := m.AppendFrames([][]byte{[]byte(id)})
+		c.handle(now, f)
+	}
+	send("holder", readyMode("db", 1, 1, mdp.ModeExclusive))
+	for i := range 50 {
+		send(fmt.Sprintf("pest-%d", i), readyMode("db", 1, 1, mdp.ModeStrict))
+	}
+	if c.counters.ModeConflicts != 50 {
+		t.Fatalf("%d conflicts counted, want 50", c.counters.ModeConflicts)
+	}
+	warns := logs.FilterLevelExact(zap.WarnLevel).All()
+	if len(warns) != workerLogBurst-1 {
+		t.Fatalf("%d refusal lines for 50 refusals, want %d", len(warns), workerLogBurst-1)
+	}
+	if warns[0].ContextMap()["why"] == "" || warns[0].ContextMap()["service"] != "db" {
+		t.Fatalf("refusal fields %v", warns[0].ContextMap())
+	}
+}
