@@ -127,10 +127,17 @@ func (l *loop) nextAttempt(r *request, now time.Time) (time.Time, bool) {
 	return at, true
 }
 
-// failOver schedules r's next attempt, on the next broker.
+// failOver schedules r's next attempt, on the next broker, and withdraws
+// the attempt it leaves there. With one broker the attempt is not
+// withdrawn: the retry goes to the same broker, which absorbs it as a
+// duplicate and keeps the request's place in its queue.
 func (l *loop) failOver(r *request, at time.Time) {
 	l.unwait(r)
-	r.broker = (r.broker + 1) % len(l.c.brokers)
+	next := (r.broker + 1) % len(l.c.brokers)
+	if next != r.broker {
+		l.withdraw(r)
+	}
+	r.broker = next
 	l.timers.schedule(r, at, evResend)
 }
 
@@ -157,6 +164,9 @@ func (l *loop) onExtMessage(b int, frames [][]byte) {
 		l.c.stats.stale.Add(1)
 		l.log.Debug("clients: dropped a reply for no pending request", zap.Stringer("uuid", m.UUID))
 		return
+	}
+	if m.Kind != mdp.ClientPartial && b == r.broker {
+		r.out = false // answered: nothing left there to withdraw
 	}
 	switch m.Kind {
 	case mdp.ClientPartial:
@@ -213,12 +223,14 @@ func (l *loop) onPartial(r *request, body [][]byte, now time.Time) {
 }
 
 // end finishes a pending request. answered: a reply came on the request's
-// socket (plain mode keeps that socket for reuse).
+// socket (plain mode keeps that socket for reuse). An attempt still out at
+// a broker that did not give the answer is withdrawn there.
 func (l *loop) end(r *request, reply [][]byte, err error, answered bool) {
 	delete(l.pending, r.id)
 	l.c.stats.pending.Add(-1)
 	l.timers.unschedule(r)
 	l.unwait(r)
+	l.withdraw(r)
 	r.stopCtx()
 	if answered {
 		l.c.stats.replies.Add(1)

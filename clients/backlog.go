@@ -57,6 +57,7 @@ func (l *loop) sendExt(r *request, now time.Time) error {
 	if l.backlog[r.broker].Len() == 0 {
 		err := l.trySendExt(r, now)
 		if !isAgain(err) {
+			r.out = err == nil
 			return err
 		}
 	}
@@ -85,6 +86,7 @@ func (l *loop) flush(b int, now time.Time) {
 			return
 		}
 		l.unwait(r)
+		r.out = err == nil
 		if err != nil {
 			l.log.Debug("clients: send failed", zap.Stringer("uuid", r.id), zap.Error(err))
 			l.timers.schedule(r, now, evAttemptTimeout)

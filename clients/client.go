@@ -169,6 +169,6 @@ func (c *Client) takeCommands(buf []command) []command {
 type counters struct {
 	requests, attempts, retries, replies, partials atomic.Uint64
 	stale, malformed, timeouts, cancelled, closed  atomic.Uint64
-	rejected                                       atomic.Uint64
+	rejected, cancels, cancelsDropped              atomic.Uint64
 	pending                                        atomic.Int64
 }

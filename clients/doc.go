@@ -47,6 +47,31 @@
 // the remaining attempts may take. Cancelling the context ends the request
 // at once and releases everything it held.
 //
+// # Withdrawn attempts, and what still runs twice
+//
+// An attempt the Client gives up is withdrawn at its broker: when it times
+// out and the request moves on to another broker (a retry at the same
+// broker is absorbed there as a duplicate and keeps its place in the
+// queue), when the request runs out of attempts or
+// time, when ctx is cancelled, and when another broker's answer ends the
+// request first, the Client sends that broker XCANCEL (request UUID and
+// service; spec/extensions.md). A broker that still has the request queued
+// drops it, so it never runs there later. Stats().Cancels counts them; one
+// the socket cannot take at once (no connection) is not sent, counted in
+// CancelsDropped.
+//
+// A request a worker already holds is not withdrawn: it finishes, and its
+// answer is taken if the request still waits (the first answer wins) or
+// dropped as stale. So a request can still run more than once: its
+// abandoned attempt had reached a worker, or the XCANCEL came too late, or
+// the broker died after dispatching it. Within one worker process the
+// workers package's reply cache, shared by its connections to every
+// broker, answers the second delivery without running it again. Across
+// workers only the service can tell: mdkv stores each write's request id
+// with its effect in the same Raft transaction, so a retry reaching any
+// node is answered, not applied again. A service with several workers
+// that must not run a request twice must do the same.
+//
 // # Errors
 //
 // ErrTimeout: every attempt timed out. ErrClosed: the Client was closed.

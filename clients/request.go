@@ -30,9 +30,12 @@ type request struct {
 	// attempt waits for the socket (extension mode); nil otherwise.
 	waiting    *list.Element
 	waitBroker int
-	due        time.Time // when event fires
-	event      event
-	index      int // in the timer heap; -1 when not in it
+	// out: the current attempt went out on r.broker's extension socket and
+	// that broker has not answered it; giving it up sends XCANCEL there.
+	out   bool
+	due   time.Time // when event fires
+	event event
+	index int // in the timer heap; -1 when not in it
 }
 
 // event is what happens to a request when its timer fires.

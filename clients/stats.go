@@ -13,7 +13,12 @@ type Stats struct {
 	Timeouts  uint64 // requests that ended with ErrTimeout
 	Cancelled uint64 // requests ended by their context's cancellation
 	Closed    uint64 // requests ended by Close
-	Pending   int64  // requests in flight now
+	// Cancels: XCANCELs sent, each withdrawing an attempt the client gave up
+	// at the broker that had it (extension only). CancelsDropped: those the
+	// socket could not take at once (no connection), not sent.
+	Cancels        uint64
+	CancelsDropped uint64
+	Pending        int64 // requests in flight now
 }
 
 // Stats returns a snapshot of the counters. Safe to call at any time.
@@ -24,5 +29,6 @@ func (c *Client) Stats() Stats {
 		Replies: s.replies.Load(), Partials: s.partials.Load(), Stale: s.stale.Load(), Rejected: s.rejected.Load(),
 		Malformed: s.malformed.Load(), Timeouts: s.timeouts.Load(), Cancelled: s.cancelled.Load(),
 		Closed: s.closed.Load(), Pending: s.pending.Load(),
+		Cancels: s.cancels.Load(), CancelsDropped: s.cancelsDropped.Load(),
 	}
 }
