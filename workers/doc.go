@@ -75,7 +75,10 @@
 // a client's retry through another broker (same UUID) is answered from it.
 // A retry that arrives through another broker while the first delivery is
 // still running here runs again (at-least-once); a durable Deduper covers
-// that case as it covers retries that reach another worker process.
+// that case as it covers retries that reach another worker process. Our
+// clients withdraw an attempt they give up (XCANCEL), so one still queued
+// at the broker it left never reaches a worker; one a worker already holds
+// is not withdrawn, which is what these caches are for.
 //
 // The worker logs at info when it has registered with a broker (the broker
 // has answered its READY) and when it loses one; Ready is closed at its
