@@ -3,8 +3,11 @@ package broker
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -173,5 +176,18 @@ func TestStatusPaging(t *testing.T) {
 	}
 	if seen != 2500 || pages != 4 {
 		t.Fatalf("walked %d services in %d pages, want 2500 in 4", seen, pages)
+	}
+
+	// The HTML's next link carries the last name, any bytes, intact.
+	snap.Services[DefaultStatusPage-1].Name = "svc-00099\xff&x=<y>"
+	rec := httptest.NewRecorder()
+	render(rec, overviewPage, snap.StatusPage("", 0))
+	m := regexp.MustCompile(`<a href="([^"]*)">next page</a>`).FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		t.Fatal("no next link on a full page")
+	}
+	u, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil || u.Query().Get("after") != snap.Services[DefaultStatusPage-1].Name || u.Query().Get("limit") != "100" {
+		t.Fatalf("next link %q: %v, query %v", m[1], err, u.Query())
 	}
 }

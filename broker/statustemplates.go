@@ -110,7 +110,7 @@ var overviewPage = template.Must(template.New("overview").Funcs(pageFuncs).Parse
 <td>{{.Answered}}</td><td>{{.Errors.Status4xx}}</td><td>{{.Errors.Status5xx}}</td><td>{{.Errors.Failed}}</td><td>{{.Errors.Rejected}}</td><td>{{.Errors.Expired}}</td></tr>
 {{else}}<tr><td class="l" colspan="15">no service</td></tr>
 {{end}}</table>
-{{if .Next}}<p><a href="?{{.Next}}">next page</a></p>{{end}}
+{{if .Next}}<p><a href="{{printf "?%s" .Next}}">next page</a></p>{{end}}
 <p><a href="api/status">JSON</a> · <a href="metrics">metrics</a></p>
 </body></html>
 `))
