@@ -70,6 +70,12 @@ func removeMdkvBinary() {
 
 func startProcCluster(t testing.TB, size int) *procCluster {
 	t.Helper()
+	return startProcClusterArgs(t, size)
+}
+
+// startProcClusterArgs starts size voters with extra flags each.
+func startProcClusterArgs(t testing.TB, size int, extra ...string) *procCluster {
+	t.Helper()
 	b := brokertest.Start(t, func(c *broker.Config) { c.HeartbeatInterval = 50 * time.Millisecond })
 	pc := &procCluster{t: t, bin: buildMdkv(t), broker: b, args: map[string][]string{},
 		procs: map[string]*exec.Cmd{}, done: map[string]chan error{}}
@@ -86,6 +92,7 @@ func startProcCluster(t testing.TB, size int) *procCluster {
 			"--raft", addrs[id], "--broker", b.Endpoint, "--peers", strings.Join(peers, ","),
 			"--heartbeat-timeout", "250ms", "--election-timeout", "250ms", "--leader-lease-timeout", "200ms",
 			"--commit-timeout", "5ms", "--worker-heartbeat", "50ms", "--drain-timeout", "2s", "--log-level", "info"}
+		pc.args[id] = append(pc.args[id], extra...)
 		pc.start(id)
 	}
 	cl, err := clients.New([]string{b.Endpoint}, clients.WithTimeout(time.Second))
