@@ -2,8 +2,13 @@
 // read/write model of the architecture on one Raft group
 // (hashicorp/raft, its log on raft-boltdb, the state machine on bbolt).
 // A Node is one member; the Raft leader serves STORE.write, every node
-// serves STORE.read and STORE.node.ID, all through the broker with the
-// worker SDK. Client speaks the protocol (spec/kv.md) over the client SDK.
+// serves STORE.node.ID and, once caught up, STORE.read, all through the
+// broker with the worker SDK. Client speaks the protocol (spec/kv.md) over
+// the client SDK. A node has a Group (a location) and a Role: RoleVoter
+// may lead, RoleReplica is a Raft non-voter that follows and serves reads
+// only; STORE.read registers in tier 1 in the brokers' group (LocalGroup)
+// and tier 2 elsewhere. Client.Transfer, AddNode and RemoveNode administer
+// the store; Config.AdminAddr serves /metrics, /livez and /readyz.
 //
 //	cfg := kv.DefaultConfig()
 //	cfg.Store, cfg.ID, cfg.DataDir, cfg.RaftAddr = "kv", "a", "/var/lib/mdkv/a", "10.0.0.1:7000"
@@ -34,6 +39,11 @@
 //     index, last contact with the leader); min-index waits for an index
 //     within the deadline (504 after it); a read sent to STORE.write is
 //     linearizable (commit index, VerifyLeader, wait until applied).
+//   - STORE.read is registered only once the node is within CatchUpLag
+//     entries of the leader's commit index: no client reads an empty or
+//     far-behind node. A node cut off later keeps serving, labelled stale;
+//     with MaxStaleness it answers 503 once the leader is silent longer.
+//   - A replica never leads and never counts for quorum.
 //   - A node refuses to start on a data file that fails bbolt's
 //     consistency check (ErrCorrupt).
 //   - Snapshots stream the bbolt file (tx.WriteTo); a restore writes the
