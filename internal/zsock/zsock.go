@@ -1,11 +1,13 @@
 // Package zsock is the ZeroMQ socket layer of majordomo's hot paths: a
 // message crosses from C to Go, or from Go to C, in one cgo call however
 // many frames it has, and no Go pointer is handed to C. A general binding
-// (github.com/pebbe/zmq4, which the SDKs and tests use) makes two or more
-// cgo calls per frame; for the broker that was a third of its CPU time.
+// (github.com/pebbe/zmq4, which tests use) makes two or more cgo calls per
+// frame; for the broker that was a third of its CPU time.
 //
-// It covers what the broker and the load generator need: contexts, ROUTER
-// and DEALER sockets, a few options, whole-message Recv and Send, and Poll.
+// It covers what the broker, the SDKs (workers, clients) and the load
+// generator need: contexts, ROUTER and DEALER sockets, a few options
+// (ZMQ_IMMEDIATE among them), whole-message Recv and Send, ZMQ_FD with
+// Readable and Writable for Go's netpoller (internal/zready), and Poll.
 // As with any ZeroMQ socket, a Socket belongs to one goroutine at a time.
 package zsock
 
@@ -149,6 +151,19 @@ func (s *Socket) SetRouterMandatory(on bool) error {
 	return s.setInt("router mandatory", C.ZMQ_ROUTER_MANDATORY, v)
 }
 
+// SetImmediate makes a connecting socket queue messages only for
+// connections that are complete (ZMQ_IMMEDIATE): with no connection up, a
+// DontWait Send fails with EAGAIN instead of queueing the message until a
+// peer comes, and Writable says false. The SDK clients need it so that an
+// attempt never waits inside libzmq for a broker that is down.
+func (s *Socket) SetImmediate(on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return s.setInt("immediate", C.ZMQ_IMMEDIATE, v)
+}
+
 // SetHWM sets the send and receive high-water marks, in messages.
 func (s *Socket) SetHWM(send, recv int) error {
 	if err := s.setInt("send high-water mark", C.ZMQ_SNDHWM, send); err != nil {
@@ -216,6 +231,14 @@ func (s *Socket) Readable() (bool, error) {
 	var v C.int
 	err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
 	return v&C.ZMQ_POLLIN != 0, err
+}
+
+// Writable reports whether a message can be sent now without waiting
+// (ZMQ_EVENTS has POLLOUT): the socket has a connection with room.
+func (s *Socket) Writable() (bool, error) {
+	var v C.int
+	err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
+	return v&C.ZMQ_POLLOUT != 0, err
 }
 
 // Recv receives one whole message. Its frames share one new buffer, which

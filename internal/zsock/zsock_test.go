@@ -227,3 +227,73 @@ func TestRecvBound(t *testing.T) {
 		}
 	}
 }
+
+// SetImmediate: a DEALER with no connection up refuses a message at once
+// (EAGAIN) and is not Writable, instead of queueing it for a peer that may
+// come; once its peer is there it is Writable and the message goes.
+func TestImmediate(t *testing.T) {
+	ctx, err := NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dealer, err := ctx.NewSocket(DEALER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := ctx.NewSocket(ROUTER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		dealer.Close()
+		router.Close()
+		if err := ctx.Term(); err != nil {
+			t.Errorf("Term: %v", err)
+		}
+	})
+	if err := dealer.SetImmediate(true); err != nil {
+		t.Fatal(err)
+	}
+	ep, err := router.Bind("tcp://127.0.0.1:*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	router.Close() // nothing listens there now
+	router, err = ctx.NewSocket(ROUTER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dealer.Connect(ep); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := dealer.Writable(); err != nil || ok {
+		t.Fatalf("Writable with no peer: %v, %v", ok, err)
+	}
+	if err := dealer.Send([][]byte{[]byte("early")}, DontWait); !errors.Is(err, syscall.EAGAIN) {
+		t.Fatalf("Send with no peer: %v, want EAGAIN", err)
+	}
+	if _, err := router.Bind(ep); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := dealer.Writable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never Writable once the peer was up")
+		}
+		time.Sleep(time.Millisecond) // polling a condition, not synchronising
+	}
+	if err := dealer.Send([][]byte{[]byte("late")}, DontWait); err != nil {
+		t.Fatal(err)
+	}
+	msg := recvWithin(t, router)
+	if len(msg) != 2 || string(msg[1]) != "late" {
+		t.Fatalf("router got %q: want only the message sent once connected", msg)
+	}
+}
