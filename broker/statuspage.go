@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -28,8 +29,8 @@ const statusRefresh = 5 * time.Second
 // ServiceStatusJSON is /api/service's answer.
 type ServiceStatusJSON struct {
 	Service StatusService `json:"service"`
-	Workers []MMIWorker   `json:"workers"` // as mmi.workers lists them
-	Next    string        `json:"next,omitempty"`
+	Workers []MMIWorker   `json:"workers"`        // as mmi.workers lists them
+	Next    string        `json:"next,omitempty"` // the next page's query (after=ID&name=NAME), "" on the last
 }
 
 func statusHandlers(mux *http.ServeMux, b *Broker) {
@@ -101,7 +102,7 @@ func serviceFor(w http.ResponseWriter, r *http.Request, b *Broker) (ServiceStatu
 		out.Workers = []MMIWorker{}
 	}
 	if st.More {
-		out.Next = ServiceHref(name) + "&after=" + st.Workers[len(st.Workers)-1].ID
+		out.Next = url.Values{"name": {name}, "after": {st.Workers[len(st.Workers)-1].ID}}.Encode()
 	}
 	return out, true
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -189,5 +190,35 @@ func TestStatusPaging(t *testing.T) {
 	u, err := url.Parse(html.UnescapeString(m[1]))
 	if err != nil || u.Query().Get("after") != snap.Services[DefaultStatusPage-1].Name || u.Query().Get("limit") != "100" {
 		t.Fatalf("next link %q: %v, query %v", m[1], err, u.Query())
+	}
+}
+
+// A service's workers come in pages of MMIWorkersPage, in id order, each
+// worker once.
+func TestWorkerPages(t *testing.T) {
+	cfg := DefaultConfig().withDefaults()
+	now := time.Unix(1000, 0)
+	c := newCore(cfg, now)
+	const n = MMIWorkersPage + 5
+	for i := range n {
+		m := readyExt("many", 1, 1)
+		f, _ := m.AppendFrames([][]byte{[]byte(fmt.Sprintf("w-%05d", i))})
+		c.handle(now, f)
+	}
+	s := c.services["many"]
+	first, more := c.workerPage(now, s, "")
+	if len(first) != MMIWorkersPage || !more {
+		t.Fatalf("first page: %d workers, more %v", len(first), more)
+	}
+	rest, more := c.workerPage(now, s, first[len(first)-1].ID)
+	if len(rest) != 5 || more {
+		t.Fatalf("second page: %d workers, more %v", len(rest), more)
+	}
+	prev := ""
+	for _, w := range append(first, rest...) {
+		if w.ID <= prev {
+			t.Fatalf("worker %s after %s: twice or out of order", w.ID, prev)
+		}
+		prev = w.ID
 	}
 }

@@ -136,6 +136,6 @@ var servicePage = template.Must(template.New("service").Funcs(pageFuncs).Parse(p
 <td class="l">{{range $k, $v := .Metadata}}{{$k}}={{$v}} {{end}}</td></tr>
 {{else}}<tr><td class="l" colspan="14">no worker</td></tr>
 {{end}}</table>
-{{if .Next}}<p><a href="{{.Next}}">more workers</a></p>{{end}}
+{{if .Next}}<p><a href="{{printf "?%s" .Next}}">more workers</a></p>{{end}}
 </body></html>
 `))
