@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"fmt"
 	"io"
 	"log"
 
@@ -29,9 +30,20 @@ func (h *hclogZap) fields(args []any) []zap.Field {
 			i--
 			continue
 		}
-		fs = append(fs, zap.Any(key, all[i+1]))
+		fs = append(fs, zap.Any(key, hclogValue(all[i+1])))
 	}
 	return fs
+}
+
+// hclogValue renders hclog.Fmt values (raft logs its configuration so) as
+// the formatted string they stand for.
+func hclogValue(v any) any {
+	if f, ok := v.(hclog.Format); ok && len(f) > 0 {
+		if format, ok := f[0].(string); ok {
+			return fmt.Sprintf(format, f[1:]...)
+		}
+	}
+	return v
 }
 
 func (h *hclogZap) Log(level hclog.Level, msg string, args ...any) {

@@ -13,7 +13,7 @@ func TestHclogToZap(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	h := newHclog(zap.New(core)).Named("raft").With("node", "a")
 	h.Debug("hidden")
-	h.Warn("failed to contact", "server-id", "b", "time", 3)
+	h.Warn("failed to contact", "server-id", "b", "time", 3, "servers", hclog.Fmt("%d servers", 3))
 	h.Error("odd", "dangling")
 	h.StandardLogger(nil).Print("from the standard logger")
 	if h.IsDebug() || !h.IsInfo() || h.GetLevel() != hclog.Info || h.Name() != "raft" {
@@ -28,7 +28,7 @@ func TestHclogToZap(t *testing.T) {
 		t.Fatalf("entry %+v", w)
 	}
 	f := w.ContextMap()
-	if f["node"] != "a" || f["server-id"] != "b" || f["time"] != int64(3) && f["time"] != 3 {
+	if f["node"] != "a" || f["server-id"] != "b" || f["servers"] != "3 servers" || f["time"] != int64(3) && f["time"] != 3 {
 		t.Fatalf("fields %v", f)
 	}
 	if all[1].ContextMap()["extra"] != "dangling" || all[2].Message != "from the standard logger" {
