@@ -101,7 +101,7 @@ func hist(counts ...uint64) broker.HistogramSnapshot {
 // with +Inf equal to the count.
 func TestCollectorFamilies(t *testing.T) {
 	snap := broker.Snapshot{Taken: time.Unix(2000, 0), Started: time.Unix(1000, 0), Queued: 3, InFlight: 2,
-		Latency: hist(2, 0, 0, 0, 1), Counters: broker.Counters{Requests: 9, Malformed: 4, Handovers: 1}}
+		Latency: hist(2, 0, 0, 0, 1), Counters: broker.Counters{Requests: 9, Malformed: 4, Handovers: 1, Cancelled: 2, CancelsIgnored: 1}}
 	snap.Services = []broker.ServiceSnapshot{
 		{Name: "db", Mode: "exclusive", Workers: 2, Idle: 1, Busy: 1, Activations: 3, Queued: 3, QueuedBytes: 99,
 			Outcomes: broker.OutcomeCounts{Answered: 5, WorkerErrors: 3, Errors4xx: 1, Errors5xx: 2, Expired: 1},
@@ -138,6 +138,8 @@ func TestCollectorFamilies(t *testing.T) {
 		{"mdbroker_malformed_messages_total", nil, 4},
 		{"mdbroker_handovers_total", nil, 1},
 		{"mdbroker_foreign_replies_total", nil, 0},
+		{"mdbroker_cancelled_requests_total", nil, 2},
+		{"mdbroker_ignored_cancels_total", nil, 1},
 		{"mdbroker_oversize_messages_total", nil, 0},
 	} {
 		if got := value(sample(t, fams, c.name, c.pairs...)); got != c.want {
