@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -81,13 +81,14 @@ func (l *loop) brokerTimeout(r *request, now time.Time) time.Duration {
 	return max(d, time.Millisecond)
 }
 
-func sendMessage(s *zmq.Socket, m *mdp.Message) error {
+// sendMessage sends m without waiting, in one cgo call; a socket that
+// cannot take it now says syscall.EAGAIN.
+func sendMessage(s *zsock.Socket, m *mdp.Message) error {
 	frames, err := m.Frames()
 	if err != nil {
 		return err
 	}
-	_, err = s.SendMessageDontwait(frames)
-	return err
+	return s.Send(frames, zsock.DontWait)
 }
 
 // attemptTimedOut moves a request on to its next attempt, on the next

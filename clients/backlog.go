@@ -2,12 +2,14 @@ package clients
 
 import (
 	"container/list"
+	"errors"
 	"fmt"
 	"syscall"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // Extension sockets are made with ZMQ_IMMEDIATE: a DEALER without it
@@ -22,12 +24,11 @@ import (
 // request moves on to the next broker; nothing is left behind in libzmq.
 
 // newExtDealer opens an extension DEALER to a broker (see above).
-func newExtDealer(endpoint string) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.DEALER)
+func newExtDealer(zctx *zsock.Context, endpoint string) (*zsock.Socket, error) {
+	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return nil, fmt.Errorf("clients: socket: %w", err)
 	}
-	s.SetLinger(0)
 	if err := s.SetImmediate(true); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("clients: socket: %w", err)
@@ -108,5 +109,5 @@ func (l *loop) unwait(r *request) {
 }
 
 func isAgain(err error) bool {
-	return err != nil && zmq.AsErrno(err) == zmq.Errno(syscall.EAGAIN)
+	return errors.Is(err, syscall.EAGAIN)
 }

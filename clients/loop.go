@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/internal/wakeup"
 	"github.com/majordomo-go/majordomo/internal/zready"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
 // command is what the public API hands to the loop.
@@ -42,12 +42,12 @@ type loop struct {
 	o   *options
 	log *zap.Logger
 
-	sig         *wakeup.Signal      // Wake from any goroutine (the Client's post)
-	ready       *zready.Set         // what run waits for: sig and every socket
-	dealers     []*zmq.Socket       // extension: one per broker
-	dealerIndex map[*zmq.Socket]int // extension: socket → broker
-	backlog     backlog             // extension: attempts waiting for a socket
-	plain       plainLinks          // plain protocols: one socket per request
+	zctx    *zsock.Context  // this Client's sockets; closeSockets terminates it
+	sig     *wakeup.Signal  // Wake from any goroutine (the Client's post)
+	ready   *zready.Set     // what run waits for: sig and every socket
+	dealers []*zsock.Socket // extension: one per broker
+	backlog backlog         // extension: attempts waiting for a socket
+	plain   plainLinks      // plain protocols: one socket per request
 
 	pending map[uuid.UUID]*request
 	timers  timers
@@ -59,8 +59,10 @@ type loop struct {
 func newLoop(c *Client) (_ *loop, err error) {
 	l := &loop{
 		c: c, o: &c.opts, log: c.opts.logger,
-		dealerIndex: make(map[*zmq.Socket]int),
-		pending:     make(map[uuid.UUID]*request),
+		pending: make(map[uuid.UUID]*request),
+	}
+	if l.zctx, err = zsock.NewContext(); err != nil {
+		return nil, fmt.Errorf("clients: %w", err)
 	}
 	l.plain = newPlainLinks(c.brokers)
 	l.backlog = newBacklog(len(c.brokers))
@@ -73,7 +75,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 		return nil, err
 	}
 	for i, ep := range c.brokers {
-		s, err := newExtDealer(ep)
+		s, err := newExtDealer(l.zctx, ep)
 		if err != nil {
 			return nil, err
 		}
@@ -82,8 +84,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 			continue
 		}
 		l.dealers = append(l.dealers, s)
-		l.dealerIndex[s] = i
-		if err := l.ready.AddSocket(dealerID(i), zmqSocket{s}); err != nil {
+		if err := l.ready.AddSocket(dealerID(i), s); err != nil {
 			return nil, fmt.Errorf("clients: %w", err)
 		}
 	}
@@ -106,14 +107,13 @@ func (l *loop) openReady() error {
 	return nil
 }
 
-// newDealer opens a DEALER socket connected to a broker. A new socket has a
-// new identity at the broker.
-func newDealer(endpoint string) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.DEALER)
+// newDealer opens a DEALER socket connected to a broker (zsock sockets
+// have no linger). A new socket has a new identity at the broker.
+func newDealer(zctx *zsock.Context, endpoint string) (*zsock.Socket, error) {
+	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return nil, fmt.Errorf("clients: socket: %w", err)
 	}
-	s.SetLinger(0)
 	if err := s.Connect(endpoint); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("clients: broker %q: %w", endpoint, err)
@@ -149,10 +149,10 @@ func (l *loop) handleReady(id int) {
 		if l.backlog[b].Len() > 0 {
 			l.flush(b, time.Now())
 		}
-		l.receive(l.dealers[b])
+		l.receiveExt(b)
 	default:
 		if lk := l.plain.byID[id]; lk != nil {
-			l.receive(lk.sock)
+			l.receivePlain(lk)
 		}
 	}
 }
@@ -197,27 +197,52 @@ func (l *loop) countContextEnd(err error) {
 	l.c.stats.cancelled.Add(1)
 }
 
-// receive reads what a socket has for us.
-func (l *loop) receive(s *zmq.Socket) {
-	b, ext := l.dealerIndex[s]
+// receiveExt reads what broker b's extension socket has for us: each
+// message in one cgo call, its frames in one buffer that replies keep.
+func (l *loop) receiveExt(b int) {
 	for range maxBatch {
-		lk := l.plain.open[s]
-		if !ext && lk == nil {
+		frames, err := l.dealers[b].Recv(zsock.DontWait)
+		if err != nil {
+			if l.receiveFailed(b, err) {
+				return
+			}
+			continue
+		}
+		l.onExtMessage(b, frames)
+	}
+}
+
+// receivePlain reads what a plain-mode socket has for us.
+func (l *loop) receivePlain(lk *link) {
+	for range maxBatch {
+		if l.plain.byID[lk.id] != lk {
 			return // closed while handling an earlier message
 		}
-		frames, err := s.RecvMessageBytes(zmq.DONTWAIT)
+		frames, err := lk.sock.Recv(zsock.DontWait)
 		if err != nil {
-			if zmq.AsErrno(err) != zmq.Errno(syscall.EAGAIN) {
-				l.log.Warn("clients: receive failed", zap.Error(err))
+			if l.receiveFailed(lk.broker, err) {
+				return
 			}
-			return
+			continue
 		}
-		if ext {
-			l.onExtMessage(b, frames)
-		} else {
-			l.onPlainMessage(lk, frames)
-		}
+		l.onPlainMessage(lk, frames)
 	}
+}
+
+// receiveFailed handles a failed receive from broker b's socket and says
+// whether to stop reading it. A message over zsock's frame bound (no
+// broker of ours sends one) was cut short: it is dropped and counted.
+func (l *loop) receiveFailed(b int, err error) bool {
+	switch {
+	case errors.Is(err, syscall.EAGAIN):
+		return true
+	case errors.Is(err, zsock.ErrTooManyFrames), errors.Is(err, zsock.ErrTooLarge):
+		l.c.stats.malformed.Add(1)
+		l.log.Warn("clients: dropped a message cut short", zap.String("broker", l.c.brokers[b]), zap.Error(err))
+		return false
+	}
+	l.log.Warn("clients: receive failed", zap.Error(err))
+	return true
 }
 
 func (l *loop) fireTimers(now time.Time) {
@@ -268,5 +293,10 @@ func (l *loop) closeSockets() {
 	l.plain.closeAll()
 	if l.sig != nil {
 		_ = l.sig.Close() // a Wake racing with this is harmless
+	}
+	if l.zctx != nil {
+		if err := l.zctx.Term(); err != nil { // every socket is closed: returns at once
+			l.log.Warn("clients: terminating the ZeroMQ context", zap.Error(err))
+		}
 	}
 }

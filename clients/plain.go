@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -23,21 +23,20 @@ const maxIdleLinks = 8
 // link is one plain-mode socket.
 type link struct {
 	id     int // in the loop's zready set
-	sock   *zmq.Socket
+	sock   *zsock.Socket
 	broker int
 	req    *request // in flight on it; nil when idle
 }
 
 type plainLinks struct {
 	brokers []string
-	open    map[*zmq.Socket]*link
-	byID    map[int]*link
+	byID    map[int]*link // every open socket
 	nextID  int
 	idle    [][]*link // by broker
 }
 
 func newPlainLinks(brokers []string) plainLinks {
-	return plainLinks{brokers: brokers, open: make(map[*zmq.Socket]*link), byID: make(map[int]*link),
+	return plainLinks{brokers: brokers, byID: make(map[int]*link),
 		nextID: firstLinkID, idle: make([][]*link, len(brokers))}
 }
 
@@ -62,17 +61,16 @@ func (p *plainLinks) take(l *loop, b int) (*link, error) {
 		p.idle[b] = p.idle[b][:n-1]
 		return lk, nil
 	}
-	s, err := newDealer(p.brokers[b])
+	s, err := newDealer(l.zctx, p.brokers[b])
 	if err != nil {
 		return nil, err
 	}
 	lk := &link{id: p.nextID, sock: s, broker: b}
-	if err := l.ready.AddSocket(lk.id, zmqSocket{s}); err != nil {
+	if err := l.ready.AddSocket(lk.id, s); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("clients: %w", err)
 	}
 	p.nextID++
-	p.open[s] = lk
 	p.byID[lk.id] = lk
 	return lk, nil
 }
@@ -102,7 +100,6 @@ func (p *plainLinks) drop(l *loop, r *request) {
 // close closes a socket that is in flight or unexpected; idle sockets are
 // closed only by closeAll.
 func (p *plainLinks) close(l *loop, lk *link) {
-	delete(p.open, lk.sock)
 	delete(p.byID, lk.id)
 	l.ready.Remove(lk.id) // before its ZMQ_FD goes
 	lk.sock.Close()
@@ -110,10 +107,9 @@ func (p *plainLinks) close(l *loop, lk *link) {
 }
 
 func (p *plainLinks) closeAll() {
-	for s := range p.open {
-		s.Close()
+	for _, lk := range p.byID {
+		lk.sock.Close()
 	}
-	clear(p.open)
 	clear(p.byID)
 	clear(p.idle)
 }

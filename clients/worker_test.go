@@ -65,7 +65,11 @@ func (w *testWorker) Stop() {
 }
 
 func (w *testWorker) connect() *zmq.Socket {
-	s, err := newDealer(w.endpoint)
+	s, err := zmq.NewSocket(zmq.DEALER)
+	if err == nil {
+		s.SetLinger(0)
+		err = s.Connect(w.endpoint)
+	}
 	if err != nil {
 		w.t.Error(err)
 		return nil
@@ -76,7 +80,11 @@ func (w *testWorker) connect() *zmq.Socket {
 }
 
 func (w *testWorker) send(s *zmq.Socket, m *mdp.Message) {
-	if err := sendMessage(s, m); err != nil {
+	frames, err := m.Frames()
+	if err == nil {
+		_, err = s.SendMessageDontwait(frames)
+	}
+	if err != nil {
 		w.t.Logf("test worker: send: %v", err)
 	}
 }
