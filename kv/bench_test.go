@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/majordomo-go/majordomo/broker/brokertest"
 )
 
 // BenchmarkStore measures a 3-node store (in this process, behind an
@@ -50,9 +52,19 @@ func benchKinds(b *testing.B, c *cluster) {
 func benchStore(b *testing.B, c *cluster, kind string, conc int) {
 	ctx := context.Background()
 	value := make([]byte, 100)
-	if _, err := c.kv.Put(ctx, []byte("bench/0"), value); err != nil {
+	w, err := c.kv.Put(ctx, []byte("bench/0"), value)
+	if err != nil {
 		b.Fatal(err)
 	}
+	// Stale reads of bench/0 must find it on every node.
+	brokertest.WaitFor(b, "every node applied bench/0", func() bool {
+		for _, n := range c.nodes {
+			if n != nil && n.Applied() < w.Index {
+				return false
+			}
+		}
+		return true
+	})
 	follower := c.followerSvc
 	if follower == "" {
 		follower = "kv.node." + c.nodes[(c.leader()+1)%len(c.nodes)].ID()
