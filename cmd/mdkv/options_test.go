@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/majordomo-go/majordomo/kv"
 )
 
 var required = []string{"--store", "kv", "--id", "a", "--data", "/tmp/x", "--raft", "127.0.0.1:7000",
@@ -33,6 +35,23 @@ func TestOptionsPrecedence(t *testing.T) {
 	}
 	if len(c.Peers) != 2 || c.Peers[1].ID != "b" || c.Peers[1].Addr != "127.0.0.1:7001" || c.Brokers[0] != "tcp://127.0.0.1:5555" {
 		t.Fatalf("peers/brokers: %+v %v", c.Peers, c.Brokers)
+	}
+}
+
+func TestOptionsGroupsAndAdmin(t *testing.T) {
+	o, _, err := parseOptions(append(required, "--group", "paris", "--role", "replica", "--local-group", "lyon",
+		"--admin", "127.0.0.1:9100", "--max-staleness", "5s", "--catch-up-lag", "10",
+		"--peers", "a=127.0.0.1:7000/replica,b=127.0.0.1:7001"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := o.cfg
+	if c.Group != "paris" || c.Role != kv.RoleReplica || c.LocalGroup != "lyon" || c.AdminAddr != "127.0.0.1:9100" ||
+		c.MaxStaleness != 5*time.Second || c.CatchUpLag != 10 || !c.Peers[0].Replica || c.ReadTier() != kv.TierRemote {
+		t.Fatalf("config %+v", c)
+	}
+	if d, _, _ := parseOptions(required, nil); d.cfg.Group != kv.DefaultGroup || d.cfg.Role != kv.RoleVoter || d.cfg.AdminAddr != "" || d.cfg.ReadTier() != kv.TierLocal {
+		t.Fatalf("defaults %+v", d.cfg)
 	}
 }
 
