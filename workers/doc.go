@@ -57,8 +57,8 @@
 //
 // # Several brokers
 //
-// A worker may serve through several brokers at once, all active (see
-// ARCHITECTURE.md, "Beyond one machine"): it keeps its own connections to
+// A worker may serve through several brokers at once, all active (the
+// README's "Several brokers" section): it keeps its own connections to
 // each, with their own heartbeats and reconnect backoff, so a broker that
 // dies or restarts is reconnected to while the others keep serving. Its
 // capacity (WithConcurrency) is one, shared by all: every broker is offered
