@@ -32,8 +32,8 @@ func (n *Node) readGate() {
 	defer tick.Stop()
 	for {
 		if n.caughtUp() {
-			n.log.Info("kv: caught up: read workers start", zap.Uint64("applied", n.Applied()), zap.Int("tier", n.cfg.ReadTier()))
-			n.reads = n.startWorkers([]string{n.cfg.Store + ".read"}, n.cfg.ReadTier(), n.serveRead,
+			n.log.Info("kv: caught up: read workers start", zap.Uint64("applied", n.Applied()), zap.Strings("brokers", n.cfg.Brokers))
+			n.reads = n.startWorkers([]string{n.cfg.Store + ".read"}, n.cfg.ReadTier, n.serveRead,
 				n.cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
 			n.ready.Store(true)
 			return

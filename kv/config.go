@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,10 @@ type Config struct {
 	Group      string
 	Role       string
 	LocalGroup string
+	// BrokerGroups gives the group of some brokers' clients by endpoint
+	// (a node that connects to brokers in several locations); brokers not
+	// listed are in LocalGroup.
+	BrokerGroups map[string]string
 	// CatchUpLag: the read worker registers only once the applied index is
 	// within this many entries of the leader's commit index (a node that
 	// never saw a leader since it started serves once it has applied what
@@ -133,6 +138,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Group == "" || strings.ContainsAny(c.Group, " \t\n") || strings.ContainsAny(c.LocalGroup, " \t\n") {
 		bad("group %q (local %q): want a non-empty name without spaces", c.Group, c.LocalGroup)
+	}
+	for ep, g := range c.BrokerGroups {
+		if g == "" || strings.ContainsAny(g, " \t\n") || !slices.Contains(c.Brokers, ep) {
+			bad("broker group %q for %q: want a name without spaces, for an endpoint of Brokers", g, ep)
+		}
 	}
 	if c.MaxStaleness < 0 {
 		bad("max staleness %v: want 0 (off) or more", c.MaxStaleness)

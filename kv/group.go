@@ -21,12 +21,22 @@ const (
 	TierRemote = 2
 )
 
-// ReadTier is the tier with which the node registers STORE.read: TierLocal
-// when its group is the brokers' (LocalGroup, or its own when unset),
-// TierRemote otherwise. STORE.write and STORE.node.ID always use TierLocal.
-func (c *Config) ReadTier() int {
-	if c.LocalGroup == "" || c.LocalGroup == c.Group {
+// ReadTier is the tier with which the node registers STORE.read with the
+// broker at endpoint ep: TierLocal when that broker's group is the node's
+// own, TierRemote otherwise. A broker's group is BrokerGroups[ep], else
+// LocalGroup, else the node's own group. STORE.write and STORE.node.ID
+// always use TierLocal.
+func (c *Config) ReadTier(ep string) int {
+	g := c.BrokerGroups[ep]
+	if g == "" {
+		g = c.LocalGroup
+	}
+	if g == "" || g == c.Group {
 		return TierLocal
 	}
 	return TierRemote
 }
+
+// anyTier is a tier function for services that use the same tier at
+// every broker.
+func anyTier(t int) func(string) int { return func(string) int { return t } }

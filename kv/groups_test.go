@@ -124,3 +124,29 @@ func TestReplicaGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The tier of STORE.read per broker: the broker's group (BrokerGroups,
+// else LocalGroup, else the node's own) against the node's group.
+func TestReadTierPerBroker(t *testing.T) {
+	c := DefaultConfig()
+	c.Group = "paris"
+	c.Brokers = []string{"tcp://p:1", "tcp://l:1", "tcp://x:1"}
+	if c.ReadTier("tcp://p:1") != TierLocal {
+		t.Fatal("no groups given: want tier 1")
+	}
+	c.LocalGroup = "lyon"
+	c.BrokerGroups = map[string]string{"tcp://p:1": "paris"}
+	for ep, want := range map[string]int{"tcp://p:1": TierLocal, "tcp://l:1": TierRemote, "tcp://x:1": TierRemote} {
+		if got := c.ReadTier(ep); got != want {
+			t.Errorf("%s: tier %d, want %d", ep, got, want)
+		}
+	}
+	c.Store, c.ID, c.DataDir, c.RaftAddr = "kv", "a", "/tmp/x", "127.0.0.1:1"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.BrokerGroups["tcp://elsewhere:1"] = "rome"
+	if err := c.Validate(); err == nil {
+		t.Fatal("a group for an endpoint that is not a broker of the node was accepted")
+	}
+}

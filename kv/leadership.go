@@ -54,7 +54,7 @@ func (n *Node) leadership() {
 			}
 			writesTerm = term
 			n.log.Info("kv: leader: write workers start", zap.Uint64("applied", n.Applied()))
-			writes = n.startWorkers([]string{n.cfg.Store + ".write"}, TierLocal, n.serveWrite, n.cfg.WriteConcurrency)
+			writes = n.startWorkers([]string{n.cfg.Store + ".write"}, anyTier(TierLocal), n.serveWrite, n.cfg.WriteConcurrency)
 			n.writing.Store(true)
 		case !leading:
 			stopWrites()

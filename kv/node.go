@@ -84,7 +84,7 @@ func Start(cfg Config) (*Node, error) {
 		}
 	}
 	// Reads are never de-duplicated: no reply cache on the read workers.
-	n.nodeSvc = n.startWorkers([]string{cfg.Store + ".node." + cfg.ID}, TierLocal, n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
+	n.nodeSvc = n.startWorkers([]string{cfg.Store + ".node." + cfg.ID}, anyTier(TierLocal), n.serveRead, cfg.ReadConcurrency, workers.WithDedupCache(0, 0))
 	n.wg.Add(1)
 	go n.readGate()
 	go n.leadership()

@@ -19,15 +19,16 @@ type workerSet struct {
 	wg     sync.WaitGroup
 }
 
-// startWorkers registers h for each service with every broker, in tier.
-func (n *Node) startWorkers(services []string, tier int, h workers.HandlerFunc, concurrency int, extra ...workers.Option) *workerSet {
+// startWorkers registers h for each service with every broker, in the
+// broker's tier.
+func (n *Node) startWorkers(services []string, tier func(ep string) int, h workers.HandlerFunc, concurrency int, extra ...workers.Option) *workerSet {
 	ctx, cancel := context.WithCancel(n.ctx)
 	ws := &workerSet{cancel: cancel}
 	for _, svc := range services {
 		for _, ep := range n.cfg.Brokers {
 			opts := append([]workers.Option{
 				workers.WithConcurrency(concurrency),
-				workers.WithTier(tier),
+				workers.WithTier(tier(ep)),
 				workers.WithHeartbeat(n.cfg.WorkerHeartbeat),
 				workers.WithDrainTimeout(n.cfg.DrainTimeout),
 				workers.WithMaxMessageSize(maxMessage),

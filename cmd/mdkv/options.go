@@ -40,6 +40,7 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "`host:port` of the HTTP endpoint /metrics, /livez, /readyz (default off; keep it on loopback or a private network)")
 	fs.StringVar(&c.Group, "group", c.Group, "this node's group (a location `name`)")
 	fs.StringVar(&c.Role, "role", c.Role, "`role`: voter (may lead) or replica (a Raft non-voter: serves reads, never leads)")
+	fs.Var(brokerGroups{p: &c.BrokerGroups}, "broker-group", "`NAME=ENDPOINT`: the clients of broker ENDPOINT (one of --broker) are in group NAME; repeat for several (brokers not listed are in --local-group)")
 	fs.StringVar(&c.LocalGroup, "local-group", c.LocalGroup, "the group whose clients the --broker endpoints serve (`name`; default: --group): STORE.read registers with tier 1 there, tier 2 otherwise")
 	fs.Uint64Var(&c.CatchUpLag, "catch-up-lag", c.CatchUpLag, "STORE.read registers once the applied index is within this many entries of the leader's commit index (a `count`)")
 	dur0 := func(p *time.Duration, name, usage string) {
@@ -230,6 +231,35 @@ func (v durationOrZero) Set(s string) error {
 		return errors.New("not a duration of 0 or more (say 0, 500ms, 5s)")
 	}
 	*v.p = d
+	return nil
+}
+
+// brokerGroups is a repeatable NAME=ENDPOINT flag.
+type brokerGroups struct{ p *map[string]string }
+
+func (v brokerGroups) String() string {
+	if v.p == nil || len(*v.p) == 0 {
+		return ""
+	}
+	var out []string
+	for ep, g := range *v.p {
+		out = append(out, g+"="+ep)
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
+}
+
+func (v brokerGroups) Set(s string) error {
+	for _, item := range strings.Split(s, ",") {
+		g, ep, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || g == "" || !strings.Contains(ep, "://") {
+			return errors.New("want NAME=ENDPOINT (say paris=tcp://10.0.0.9:5555)")
+		}
+		if *v.p == nil {
+			*v.p = map[string]string{}
+		}
+		(*v.p)[ep] = g
+	}
 	return nil
 }
 

@@ -40,17 +40,18 @@ func TestOptionsPrecedence(t *testing.T) {
 
 func TestOptionsGroupsAndAdmin(t *testing.T) {
 	o, _, err := parseOptions(append(required, "--group", "paris", "--role", "replica", "--local-group", "lyon",
-		"--admin", "127.0.0.1:9100", "--max-staleness", "5s", "--catch-up-lag", "10",
+		"--admin", "127.0.0.1:9100", "--broker", "tcp://127.0.0.1:5555,tcp://10.0.0.9:5555", "--broker-group", "paris=tcp://10.0.0.9:5555", "--max-staleness", "5s", "--catch-up-lag", "10",
 		"--peers", "a=127.0.0.1:7000/replica,b=127.0.0.1:7001"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := o.cfg
 	if c.Group != "paris" || c.Role != kv.RoleReplica || c.LocalGroup != "lyon" || c.AdminAddr != "127.0.0.1:9100" ||
-		c.MaxStaleness != 5*time.Second || c.CatchUpLag != 10 || !c.Peers[0].Replica || c.ReadTier() != kv.TierRemote {
+		c.MaxStaleness != 5*time.Second || c.CatchUpLag != 10 || !c.Peers[0].Replica ||
+		c.ReadTier("tcp://127.0.0.1:5555") != kv.TierRemote || c.ReadTier("tcp://10.0.0.9:5555") != kv.TierLocal {
 		t.Fatalf("config %+v", c)
 	}
-	if d, _, _ := parseOptions(required, nil); d.cfg.Group != kv.DefaultGroup || d.cfg.Role != kv.RoleVoter || d.cfg.AdminAddr != "" || d.cfg.ReadTier() != kv.TierLocal {
+	if d, _, _ := parseOptions(required, nil); d.cfg.Group != kv.DefaultGroup || d.cfg.Role != kv.RoleVoter || d.cfg.AdminAddr != "" || d.cfg.ReadTier("tcp://127.0.0.1:5555") != kv.TierLocal {
 		t.Fatalf("defaults %+v", d.cfg)
 	}
 }
@@ -62,6 +63,8 @@ func TestOptionsRefused(t *testing.T) {
 		"unknown role":       append(append([]string{}, required...), "--role", "observer"),
 		"replica as voter":   append(append([]string{}, required...), "--peers", "a=127.0.0.1:1/replica"),
 		"negative staleness": append(append([]string{}, required...), "--max-staleness", "-1s"),
+		"group of no broker": append(append([]string{}, required...), "--broker-group", "x=tcp://10.9.9.9:1"),
+		"broker group form":  append(append([]string{}, required...), "--broker-group", "tcp://10.9.9.9:1"),
 		"bad duration":       append(append([]string{}, required...), "--election-timeout", "soon"),
 		"broker without tcp": append(append([]string{}, required...), "--broker", "127.0.0.1:5555"),
 		"stray argument":     append(append([]string{}, required...), "extra"),
