@@ -42,7 +42,7 @@ type loop struct {
 	o   *options
 	log *zap.Logger
 
-	zctx    *zsock.Context  // this Client's sockets; closeSockets terminates it
+	zctx    *zsock.Context  // shared by every Client (sharedContext)
 	sig     *wakeup.Signal  // Wake from any goroutine (the Client's post)
 	ready   *zready.Set     // what run waits for: sig and every socket
 	dealers []*zsock.Socket // extension: one per broker
@@ -61,8 +61,8 @@ func newLoop(c *Client) (_ *loop, err error) {
 		c: c, o: &c.opts, log: c.opts.logger,
 		pending: make(map[uuid.UUID]*request),
 	}
-	if l.zctx, err = zsock.NewContext(); err != nil {
-		return nil, fmt.Errorf("clients: %w", err)
+	if l.zctx, err = sharedContext(); err != nil {
+		return nil, err
 	}
 	l.plain = newPlainLinks(c.brokers)
 	l.backlog = newBacklog(len(c.brokers))
@@ -293,10 +293,5 @@ func (l *loop) closeSockets() {
 	l.plain.closeAll()
 	if l.sig != nil {
 		_ = l.sig.Close() // a Wake racing with this is harmless
-	}
-	if l.zctx != nil {
-		if err := l.zctx.Term(); err != nil { // every socket is closed: returns at once
-			l.log.Warn("clients: terminating the ZeroMQ context", zap.Error(err))
-		}
 	}
 }
