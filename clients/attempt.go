@@ -82,9 +82,12 @@ func (l *loop) brokerTimeout(r *request, now time.Time) time.Duration {
 }
 
 // sendMessage sends m without waiting, in one cgo call; a socket that
-// cannot take it now says syscall.EAGAIN.
-func sendMessage(s *zsock.Socket, m *mdp.Message) error {
-	frames, err := m.Frames()
+// cannot take it now says syscall.EAGAIN. zsock copies the frames into
+// libzmq, so the loop's frame list is reused for every message.
+func (l *loop) sendMessage(s *zsock.Socket, m *mdp.Message) error {
+	frames, err := m.AppendFrames(l.frames[:0])
+	l.frames = frames[:0]
+	defer clear(frames) // drop the references to bodies sent
 	if err != nil {
 		return err
 	}

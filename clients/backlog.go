@@ -72,7 +72,7 @@ func (l *loop) sendExt(r *request, now time.Time) error {
 
 func (l *loop) trySendExt(r *request, now time.Time) error {
 	m := extRequest(r, l.brokerTimeout(r, now))
-	return sendMessage(l.dealers[r.broker], &m)
+	return l.sendMessage(l.dealers[r.broker], &m)
 }
 
 // flush sends what waits for broker b, in order, while its socket takes

@@ -124,15 +124,22 @@ func (c *Client) submit(ctx context.Context, call *Call, cancel context.CancelFu
 		r.deadline = dl
 	}
 	// A cancellation posted before the submit is ignored by the loop, which
-	// checks ctx itself when the submit arrives.
-	r.stopCtx = context.AfterFunc(ctx, func() {
-		c.post(command{kind: cmdCancel, id: id})
-	})
+	// checks ctx itself when the submit arrives. A ctx that can never be
+	// cancelled (context.Background) needs no watcher.
+	r.stopCtx = noWatcher
+	if ctx.Done() != nil {
+		r.stopCtx = context.AfterFunc(ctx, func() {
+			c.post(command{kind: cmdCancel, id: id})
+		})
+	}
 	if !c.post(command{kind: cmdSubmit, req: r}) {
 		r.stopCtx()
 		finishEarly(call, cancel, ErrClosed)
 	}
 }
+
+// noWatcher is the stopCtx of a request whose ctx is never cancelled.
+func noWatcher() bool { return true }
 
 func finishEarly(call *Call, cancel context.CancelFunc, err error) {
 	call.finish(nil, err)

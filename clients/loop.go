@@ -50,6 +50,7 @@ type loop struct {
 	plain   plainLinks      // plain protocols: one socket per request
 
 	pending map[uuid.UUID]*request
+	frames  [][]byte // sendMessage's, reused
 	timers  timers
 	cur     int // the broker new requests go to
 	cmds    []command

@@ -51,7 +51,7 @@ func (p *plainLinks) send(l *loop, r *request) error {
 	if l.o.protocol == ProtocolV02 {
 		m.Version = mdp.V02
 	}
-	return sendMessage(lk.sock, &m)
+	return l.sendMessage(lk.sock, &m)
 }
 
 func (p *plainLinks) take(l *loop, b int) (*link, error) {

@@ -20,7 +20,7 @@ func (l *loop) withdraw(r *request) {
 	}
 	r.out = false
 	m := mdp.Message{Version: mdp.V02, Kind: mdp.ClientCancel, Ext: true, Service: r.call.Service, UUID: r.id}
-	if err := sendMessage(l.dealers[r.broker], &m); err != nil {
+	if err := l.sendMessage(l.dealers[r.broker], &m); err != nil {
 		l.c.stats.cancelsDropped.Add(1)
 		l.log.Debug("clients: withdrawal not sent", zap.Stringer("uuid", r.id), zap.Error(err))
 		return
