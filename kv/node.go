@@ -113,7 +113,14 @@ func (n *Node) open() error {
 	if err != nil {
 		return fmt.Errorf("kv: snapshot store: %w", err)
 	}
-	if n.trans, err = raft.NewTCPTransportWithLogger(n.cfg.RaftAddr, nil, 3, 10*time.Second, hl); err != nil {
+	// MaxRPCsInFlight 1 disables pipelined replication: its netPipeline can
+	// deadlock when a follower answers Success=false (after a leadership
+	// change) — the replication goroutine parks for ever, the follower gets
+	// no more entries and Raft's Shutdown never returns (seen here as a hung
+	// test; grafana/pyroscope#5518 describes the same). Raft's own docs say
+	// pipelining brings little with batching.
+	tc := &raft.NetworkTransportConfig{MaxPool: 3, Timeout: 10 * time.Second, Logger: hl, MaxRPCsInFlight: 1}
+	if n.trans, err = raft.NewTCPTransportWithConfig(n.cfg.RaftAddr, nil, tc); err != nil {
 		return fmt.Errorf("kv: raft transport on %s: %w", n.cfg.RaftAddr, err)
 	}
 	existing, err := raft.HasExistingState(n.logs, n.logs, snaps)
