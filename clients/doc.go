@@ -15,6 +15,9 @@
 // to it through a queue and a wake-up pipe (internal/wakeup, written by any
 // goroutine; no socket is shared between goroutines), and the goroutine
 // waits for the pipe and its sockets in Go's netpoller (internal/zready).
+// Its sockets are internal/zsock's: a whole message crosses into or out of
+// libzmq in one cgo call, and all Clients of a process share one libzmq
+// context (one I/O thread).
 //
 // # Requests, attempts and retries
 //
