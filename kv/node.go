@@ -198,12 +198,29 @@ func (n *Node) stop() error {
 	}
 	n.nodeSvc.stop()
 	n.peerCl.Close()
-	var errs []error
-	if err := n.raft.Shutdown().Error(); err != nil {
-		errs = append(errs, err)
+	if err := n.shutdownRaft(); err != nil {
+		// Raft's goroutines still run and may use the files: they stay
+		// open, and the caller (mdkv) exits with the error.
+		return err
 	}
-	errs = append(errs, n.closeStores())
-	return errors.Join(errs...)
+	return n.closeStores()
+}
+
+// raftShutdownTimeout bounds Raft's Shutdown, which waits for all of its
+// goroutines: one stuck (a hashicorp/raft bug) must not hang Close.
+const raftShutdownTimeout = 30 * time.Second
+
+func (n *Node) shutdownRaft() error {
+	f := n.raft.Shutdown()
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(raftShutdownTimeout):
+		n.log.Error("kv: raft shutdown did not finish", zap.Duration("after", raftShutdownTimeout))
+		return fmt.Errorf("%w: raft shutdown did not finish within %v", ErrClosed, raftShutdownTimeout)
+	}
 }
 
 func (n *Node) closeStores() error {
