@@ -36,7 +36,7 @@ var commands = []command{
 	{name: "titanic", args: "SUBCOMMAND ...", summary: "Titanic: submit, status, fetch, close (mdcli titanic for details)",
 		subcommands: []string{"submit", "status", "fetch", "close"}},
 	{name: "kv", args: "SUBCOMMAND ...", summary: "an mdkv store: put, get, del, cas, incr, scan, status (mdcli kv for details)",
-		subcommands: []string{"put", "get", "del", "cas", "incr", "scan", "status"}},
+		subcommands: []string{"put", "get", "del", "cas", "incr", "scan", "status", "transfer", "add", "remove"}},
 	{name: "completion", args: "bash|zsh", summary: "print a shell completion script (source it from your shell's rc file)",
 		subcommands: []string{"bash", "zsh"}, offline: true,
 		check: func(rest []string) string {
