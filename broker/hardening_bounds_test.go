@@ -174,3 +174,38 @@ func TestRegisteredWorkerSendingGarbageIsDisconnected(t *testing.T) {
 		})
 	}
 }
+
+// A PARTIAL over MaxMessageSize fails its request with 413, but the worker
+// goes on streaming: it keeps the request and its slot until its FINAL,
+// which is dropped as stale. It is not sent more than its capacity in the
+// meantime, nor disconnected for finishing what it was given.
+func TestOversizePartialKeepsTheWorkersSlot(t *testing.T) {
+	tb := startBroker(t, func(cfg *Config) { cfg.MaxMessageSize, cfg.HeartbeatLiveness = 64<<10, patientLiveness })
+	w := tb.readyWorker(t, readyExt("s", 1, 1))
+	c := dial(t, tb.ep, zmq.DEALER)
+	first := uuid.New()
+	c.send(requestExt(first, "s", time.Minute, 0, "a"))
+	req := w.expect(mdp.WorkerRequest)
+
+	big := strings.Repeat("x", 80<<10)
+	w.send(mdp.Message{Version: mdp.V02, Kind: mdp.WorkerPartial, Ext: true, Address: req.Address, UUID: req.UUID, Body: frames(big)})
+	expectError(t, c, first, mdp.StatusTooLarge)
+
+	second := uuid.New()
+	c.send(requestExt(second, "s", time.Minute, 0, "b"))
+	waitFor(t, "the second request queued behind the streaming worker", func() bool {
+		s := tb.snapshot(t)
+		return len(s.Services) == 1 && s.Services[0].Queued == 1 && s.Services[0].InFlight == 1
+	})
+
+	w.send(mdp.Message{Version: mdp.V02, Kind: mdp.WorkerPartial, Ext: true, Address: req.Address, UUID: req.UUID, Body: frames("more")})
+	w.send(mdp.Message{Version: mdp.V02, Kind: mdp.WorkerFinal, Ext: true, Address: req.Address, UUID: req.UUID, Body: frames("done")})
+	if next := w.expect(mdp.WorkerRequest); next.UUID != second {
+		t.Fatalf("worker got %v, want the second request %v", next.UUID, second)
+	}
+	s := tb.snapshot(t)
+	if s.Services[0].Workers != 1 || s.Counters.ForeignReplies != 0 || s.Counters.StaleReplies != 2 {
+		t.Fatalf("workers %d, foreign replies %d, stale replies %d; want 1, 0, 2",
+			s.Services[0].Workers, s.Counters.ForeignReplies, s.Counters.StaleReplies)
+	}
+}

@@ -12,7 +12,10 @@ import (
 // enough to know the sender in practice. The message is dropped and
 // counted. An extension client's request is answered 413; a reply from a
 // worker that holds the request fails it with 413 (the worker stays: the
-// reply was well-formed, only too large).
+// reply was well-formed, only too large). After a cut PARTIAL the worker
+// keeps the request and its slot until its FINAL or ERROR, which the
+// broker then drops as stale: a streaming worker is never sent more than
+// its capacity, nor disconnected for finishing what it was given.
 func (c *core) oversize(now time.Time, frames [][]byte) {
 	c.counters.TooLarge++
 	id, m, err := mdp.ParseRouter(frames)
@@ -39,6 +42,14 @@ func (c *core) oversize(now time.Time, frames [][]byte) {
 		w.lastRecv = now
 		r := w.held(m.Address)
 		if r == nil || w.ext && r.id != m.UUID {
+			return
+		}
+		if m.Kind == mdp.WorkerPartial {
+			// The worker goes on streaming: it keeps the request, and its
+			// slot, until its FINAL or ERROR, which is then stale.
+			if !r.done {
+				c.fail(now, r, mdp.StatusTooLarge, "reply larger than the broker accepts")
+			}
 			return
 		}
 		c.release(w, r)
