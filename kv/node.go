@@ -127,7 +127,14 @@ func (n *Node) open() error {
 	if err != nil {
 		return fmt.Errorf("kv: raft state: %w", err)
 	}
-	if n.raft, err = raft.NewRaft(n.raftConfig(), n.fsm, n.logs, n.logs, snaps, n.trans); err != nil {
+	restore, err := snapshotAhead(snaps, n.fsm.applied.Load())
+	if err != nil {
+		return err
+	}
+	if restore {
+		n.log.Warn("kv: the state machine is behind the newest snapshot (an install was cut short); restoring it")
+	}
+	if n.raft, err = raft.NewRaft(n.raftConfig(restore), n.fsm, n.logs, n.logs, snaps, n.trans); err != nil {
 		return fmt.Errorf("kv: raft: %w", err)
 	}
 	if existing || !n.cfg.bootstraps() {
@@ -148,7 +155,27 @@ func (n *Node) open() error {
 	return nil
 }
 
-func (n *Node) raftConfig() *raft.Config {
+// snapshotAhead says whether the newest snapshot is past what the state
+// machine has applied. The state machine is durable, so Raft is told not to
+// restore a snapshot on start; but a follower that was killed, or whose
+// Restore failed, while installing a snapshot from the leader has the
+// snapshot on disk (Raft keeps it before the state machine restores it)
+// and Raft takes its index as applied on restart: without a restore, the
+// entries up to it would never reach this state machine. Restoring is
+// always safe, only slower; the applied index may sit a few entries below
+// a snapshot of its own (Raft's no-op entries never reach the state
+// machine), which then costs a needless restore.
+func snapshotAhead(snaps raft.SnapshotStore, applied uint64) (bool, error) {
+	metas, err := snaps.List()
+	if err != nil {
+		return false, fmt.Errorf("kv: snapshot store: %w", err)
+	}
+	return len(metas) > 0 && metas[0].Index > applied, nil
+}
+
+// raftConfig is the node's Raft configuration; restore asks Raft to restore
+// the newest snapshot on start (see snapshotAhead).
+func (n *Node) raftConfig(restore bool) *raft.Config {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(n.cfg.ID)
 	rc.HeartbeatTimeout = n.cfg.HeartbeatTimeout
@@ -158,7 +185,7 @@ func (n *Node) raftConfig() *raft.Config {
 	rc.SnapshotThreshold = n.cfg.SnapshotThreshold
 	rc.SnapshotInterval = n.cfg.SnapshotInterval
 	rc.TrailingLogs = n.cfg.TrailingLogs
-	rc.NoSnapshotRestoreOnStart = true // the bbolt state machine is durable: see fsm
+	rc.NoSnapshotRestoreOnStart = !restore // the bbolt state machine is durable: see fsm
 	rc.Logger = newHclog(n.log.Named("raft"))
 	rc.BatchApplyCh = true
 	return rc

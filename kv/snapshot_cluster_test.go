@@ -81,3 +81,46 @@ func reloadWith(n *Node, trailing uint64) raft.ReloadableConfig {
 		ElectionTimeout:   n.cfg.ElectionTimeout,
 	}
 }
+
+// A node whose state machine is behind its newest snapshot (killed, or its
+// Restore failed, while installing a snapshot from the leader: Raft keeps
+// the snapshot before the state machine restores it, and takes its index as
+// applied on restart) restores that snapshot on start instead of skipping
+// the entries up to it. Simulated by putting back an older fsm.db.
+func TestStateMachineBehindItsSnapshotRestoresIt(t *testing.T) {
+	c := startCluster(t, 1)
+	ctx := ctxFor(t, time.Minute)
+	if _, err := c.kv.Put(ctx, []byte("k/000"), []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	fsmPath := filepath.Join(c.cfgs[0].DataDir, "fsm.db")
+	c.stop(0)
+	old, err := os.ReadFile(fsmPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.start(0)
+	c.waitReady()
+	for i := 1; i <= 20; i++ {
+		if _, err := c.kv.Put(ctx, []byte(fmt.Sprintf("k/%03d", i)), []byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := c.nodes[0]
+	if err := n.raft.ReloadConfig(reloadWith(n, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.raft.Snapshot().Error(); err != nil {
+		t.Fatal(err)
+	}
+	c.stop(0)
+	if err := os.WriteFile(fsmPath, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.start(0)
+	c.waitReady()
+	s, err := c.nodes[0].fsm.scan([]byte("k/"), nil, MaxScanLimit)
+	if err != nil || len(s.Records) != 21 {
+		t.Fatalf("keys after restarting behind the snapshot: %d (want 21) %v", len(s.Records), err)
+	}
+}
