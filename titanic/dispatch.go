@@ -35,6 +35,7 @@ const (
 type service struct {
 	name     string
 	queue    []*job // FIFO of jobQueued
+	jobs     int    // jobs of this service not yet forgotten
 	inFlight int
 	up       bool      // mmi.service said 200 at probedAt
 	probedAt time.Time // zero: never asked
@@ -80,6 +81,7 @@ func (d *dispatcher) add(e Entry, now time.Time) {
 		d.services[e.Service] = svc
 	}
 	j := &job{id: e.UUID, svc: svc, deadline: e.Deadline}
+	svc.jobs++
 	d.jobs[e.UUID] = j
 	d.enqueue(j)
 }
@@ -221,8 +223,23 @@ func (d *dispatcher) expire(j *job, now time.Time) {
 }
 
 func (d *dispatcher) forget(j *job) {
+	if j.gone {
+		return
+	}
 	j.gone = true
 	delete(d.jobs, j.id)
+	j.svc.jobs--
+	d.prune(j.svc)
+}
+
+// prune forgets a service that has no job left and no probe out, so that
+// service names seen once (made up, or one-off) do not pile up. A job for
+// it later starts afresh, with a new probe.
+func (d *dispatcher) prune(svc *service) {
+	if svc.jobs == 0 && svc.probe == (uuid.UUID{}) && d.services[svc.name] == svc {
+		delete(d.services, svc.name)
+		delete(d.ready, svc)
+	}
 }
 
 // onReply handles an answer from the broker: a probe's, or an attempt's.
@@ -231,6 +248,7 @@ func (d *dispatcher) onReply(m *mdp.Message, now time.Time) {
 		delete(d.probes, m.UUID)
 		svc.probe = uuid.UUID{}
 		svc.up = m.Kind == mdp.ClientFinal && len(m.Body) > 0 && string(m.Body[0]) == "200"
+		d.prune(svc)
 		return
 	}
 	j := d.jobs[m.UUID]

@@ -1,6 +1,7 @@
 package titanic
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,5 +82,38 @@ func TestDispatcherDecisions(t *testing.T) {
 	}
 	if expired != 4 {
 		t.Fatalf("%d expired, want 4", expired)
+	}
+}
+
+// Services are forgotten once they have no job and no probe out: names
+// seen once (made up, or one-off) do not pile up in the dispatcher.
+func TestDispatcherForgetsFinishedServices(t *testing.T) {
+	store := openTestStore(t, t.TempDir(), StoreOptions{})
+	cfg := Config{Broker: "x", Dir: "x", Logger: zap.NewNop()}.withDefaults()
+	out := &recordingSender{}
+	d := newDispatcher(&cfg, store, out, &counters{}, func(uuid.UUID, Result) {})
+	now := time.Now()
+	for i := range 100 {
+		e := testEntry(fmt.Sprintf("one-off.%d", i), "x")
+		must(t, store.Put(e))
+		d.add(e, now)
+	}
+	d.pump(now)
+	for _, m := range out.sent { // every probe answered: no worker
+		d.onReply(&mdp.Message{Kind: mdp.ClientFinal, UUID: m.UUID, Body: [][]byte{[]byte("404")}}, now)
+	}
+	if len(d.services) != 100 {
+		t.Fatalf("%d services while their jobs wait, want 100", len(d.services))
+	}
+	d.fire(now.Add(48 * time.Hour)) // every job expires
+	if len(d.jobs) != 0 || len(d.services) != 0 || len(d.ready) != 0 {
+		t.Fatalf("after every job ended: %d jobs, %d services, %d ready; want none", len(d.jobs), len(d.services), len(d.ready))
+	}
+	e := testEntry("one-off.7", "again") // a service seen before starts afresh
+	must(t, store.Put(e))
+	d.add(e, now.Add(48*time.Hour))
+	d.pump(now.Add(48 * time.Hour))
+	if last := out.sent[len(out.sent)-1]; last.Service != mdp.MMIService || string(last.Body[0]) != "one-off.7" {
+		t.Fatalf("last sent %+v, want a new probe for one-off.7", last)
 	}
 }
