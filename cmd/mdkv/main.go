@@ -10,7 +10,7 @@
 // flags, MDKV_* environment variables and an optional --config file, in
 // that order of precedence. On SIGTERM or SIGINT a leader hands leadership
 // to another node, the workers drain, and mdkv exits 0; a second signal
-// kills it at once. Exit codes: 0 after a clean stop (or --help), 1 when
+// kills it at once. Exit codes: 0 after a clean stop (or --help, --version), 1 when
 // the node fails (a corrupt data file, a port in use), 2 for a bad setting.
 package main
 
@@ -29,6 +29,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
+	"github.com/majordomo-go/majordomo/internal/version"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -38,13 +39,18 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal gets the default action
 	}()
-	os.Exit(run(ctx, os.Args[1:], environMap(os.Environ()), os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], environMap(os.Environ()), os.Stdout, os.Stderr))
 }
 
 // run is mdkv without the process: it returns the exit code.
-func run(ctx context.Context, args []string, env map[string]string, stderr io.Writer) int {
+func run(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) int {
 	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		printUsage(stderr)
+		return 0
+	}
+	// --version is a command, not a setting (MDKV_VERSION is not read).
+	if slices.ContainsFunc(args, func(a string) bool { return a == "-version" || a == "--version" }) {
+		fmt.Fprintln(stdout, version.Line("mdkv"))
 		return 0
 	}
 	o, unknownEnv, err := parseOptions(args, env)

@@ -72,7 +72,7 @@ func printUsage(out io.Writer) {
 	fmt.Fprintf(out, "Usage: mdkv --store NAME --id ID --data DIR --raft HOST:PORT --broker tcp://HOST:PORT --peers ID=HOST:PORT,...\n\n"+
 		"A node of an mdkv store. Every flag may also be set as an environment variable\n"+
 		"(--election-timeout as %sELECTION_TIMEOUT) or in the --config file (election-timeout = 2s).\n"+
-		"Flags win over the environment, which wins over the file.\n\n", envPrefix)
+		"Flags win over the environment, which wins over the file. mdkv --version prints the version.\n\n", envPrefix)
 	fs.PrintDefaults()
 }
 

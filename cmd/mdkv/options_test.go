@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestOptionsRefused(t *testing.T) {
 		"stray argument":     append(append([]string{}, required...), "extra"),
 	} {
 		var stderr bytes.Buffer
-		if code := run(context.Background(), args, nil, &stderr); code != 2 || !strings.Contains(stderr.String(), "mdkv:") {
+		if code := run(context.Background(), args, nil, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "mdkv:") {
 			t.Errorf("%s: exit %d, stderr %q", name, code, stderr.String())
 		}
 	}
@@ -81,7 +82,21 @@ func TestCorruptDataDirExits1(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "fsm.db"), bytes.Repeat([]byte{0x5a}, 32<<10), 0o600)
 	args := []string{"--store", "kv", "--id", "a", "--data", dir, "--raft", "127.0.0.1:0", "--broker", "tcp://127.0.0.1:5555"}
 	var stderr bytes.Buffer
-	if code := run(context.Background(), args, nil, &stderr); code != 1 || !strings.Contains(stderr.String(), "corrupt") {
+	if code := run(context.Background(), args, nil, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "corrupt") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// --version is a command: it prints the build and exits 0 without needing
+// the node's settings, and MDKV_VERSION is not read as it.
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "mdkv ") {
+		t.Fatalf("--version: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), nil, map[string]string{"MDKV_VERSION": "1"}, &stdout, &stderr); code != 2 || stdout.Len() != 0 {
+		t.Fatalf("MDKV_VERSION alone: exit %d (want 2: no settings), stdout %q", code, stdout.String())
 	}
 }
