@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -174,11 +175,27 @@ func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 		t.Fatalf("the late request was answered: %+v", got[0].msg)
 	}
 
+	// The request and the DISCONNECT must both be waiting in the stopped
+	// worker's TCP receive buffer when it resumes, as they would be after a
+	// real broker expired it: the fake broker's libzmq writes them after
+	// send returns, so wait until they are there (no heartbeats meanwhile,
+	// so that the byte count is theirs).
+	b.setSilent(true)
 	child.signal(t, syscall.SIGSTOP)
+	brokerPort := b.ep[strings.LastIndexByte(b.ep, ':')+1:]
+	before := workerRxQueue(t, brokerPort)
 	dropped := uuid.New()
-	b.send(ready.id, xrequest("c3", dropped, mdp.FlagClientUUID, "disconnected"))
-	b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	req := xrequest("c3", dropped, mdp.FlagClientUUID, "disconnected")
+	disconnect := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect}
+	b.send(ready.id, req)
+	b.send(ready.id, disconnect)
+	want := before + zmtpSize(t, req) + zmtpSize(t, disconnect)
+	waitFor(t, "the request and DISCONNECT in the stopped worker's receive buffer", func() bool {
+		return workerRxQueue(t, brokerPort) >= want
+	})
+	t.Logf("receive buffer: %d bytes before, %d with the request and DISCONNECT", before, want)
 	child.signal(t, syscall.SIGCONT)
+	b.setSilent(false)
 	again := b.wait(2, "XREADY after DISCONNECT", isKind(mdp.WorkerReady))
 	if again.id == ready.id {
 		t.Fatal("registered again on the same socket")
@@ -194,6 +211,59 @@ func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 	if got := b.messages(finalFor(dropped)); len(got) != 0 {
 		t.Fatalf("the request before DISCONNECT was answered: %+v", got[0].msg)
 	}
+}
+
+// zmtpSize is how many bytes m takes on the wire from a broker's ROUTER:
+// each frame but the identity as ZMTP 3 frames (a flags byte, a one- or
+// eight-byte size, the body).
+func zmtpSize(t *testing.T, m mdp.Message) int {
+	t.Helper()
+	frames, err := m.AppendFrames(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range frames {
+		n += 2 + len(f)
+		if len(f) > 255 {
+			n += 7
+		}
+	}
+	return n
+}
+
+// workerRxQueue is the receive queue, in bytes, of the one established
+// loopback TCP connection to brokerPort (the worker's side), from
+// /proc/net/tcp.
+func workerRxQueue(t *testing.T, brokerPort string) int {
+	t.Helper()
+	port, err := strconv.Atoi(brokerPort)
+	if err != nil {
+		t.Fatalf("broker port %q: %v", brokerPort, err)
+	}
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := fmt.Sprintf(":%04X", port)
+	found, rx := 0, 0
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		// sl local rem st tx_queue:rx_queue ...; 01 is ESTABLISHED.
+		if len(f) < 5 || !strings.HasSuffix(f[2], remote) || f[3] != "01" {
+			continue
+		}
+		_, q, _ := strings.Cut(f[4], ":")
+		v, err := strconv.ParseInt(q, 16, 64)
+		if err != nil {
+			t.Fatalf("/proc/net/tcp: %q", line)
+		}
+		found, rx = found+1, int(v)
+	}
+	if found != 1 {
+		t.Fatalf("%d established connections to port %d, want the worker's one", found, port)
+	}
+	return rx
 }
 
 // staleRequests judges each request by what follows it in the backlog.
