@@ -14,6 +14,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/internal/configfile"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
+	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -51,27 +52,27 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	c := &o.cfg
 	fs.Var(&endpointList{p: &c.Endpoints}, "bind", "`endpoint` to bind; repeat the flag (or separate with commas) for several")
-	fs.Var(positiveDuration{&c.HeartbeatInterval}, "heartbeat", "heartbeat interval towards workers (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.HeartbeatInterval}, "heartbeat", "heartbeat interval towards workers (a `duration`)")
 	fs.Var(positiveInt{&c.HeartbeatLiveness, maxLiveness}, "liveness", "heartbeat intervals of silence that expire a worker (a `count`, at most 1000; heartbeat × liveness at most 24h)")
-	fs.Var(positiveDuration{&c.RequestTimeout}, "request-timeout", "deadline of a request that carries none, and the longest a client may ask for (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.RequestTimeout}, "request-timeout", "deadline of a request that carries none, and the longest a client may ask for (a `duration`)")
 	fs.Var(positiveInt{p: &c.MaxAttempts}, "max-attempts", "deliveries of a request to workers before the client gets 502 (a `count`)")
 	fs.Var(positiveInt{p: &c.QueueLimit}, "queue-limit", "optional cap on requests queued per service, beside --queue-bytes (a `count`; default none)")
-	fs.Var(byteSize{&c.QueueBytes}, "queue-bytes", "bytes queued per service (a `size`: 65536, 64KiB, 16MiB, 1GiB)")
+	fs.Var(flagvalue.Size{P: &c.QueueBytes}, "queue-bytes", "bytes queued per service (a `size`: 65536, 64KiB, 16MiB, 1GiB)")
 	fs.Var(positiveInt{p: &c.GlobalQueueLimit}, "global-queue-limit", "optional cap on requests queued in all services together, beside --global-queue-bytes (a `count`; default none)")
-	fs.Var(byteSize{&c.GlobalQueueBytes}, "global-queue-bytes", "bytes queued in all services together (a `size`)")
-	fs.Var(byteSize{&c.UnservedQueueBytes}, "unserved-queue-bytes", "bytes queued in all for services that have no worker (a `size`)")
+	fs.Var(flagvalue.Size{P: &c.GlobalQueueBytes}, "global-queue-bytes", "bytes queued in all services together (a `size`)")
+	fs.Var(flagvalue.Size{P: &c.UnservedQueueBytes}, "unserved-queue-bytes", "bytes queued in all for services that have no worker (a `size`)")
 	fs.Var(positiveInt{p: &c.UnservedPerClient}, "unserved-per-client", "requests one client may have queued for services that have no worker (a `count`)")
-	fs.Var(positiveDuration{&c.WorkerHeartbeatMin}, "worker-heartbeat-min", "shortest heartbeat interval an extension worker may declare; shorter ones are raised to it (a `duration`)")
-	fs.Var(positiveDuration{&c.WorkerHeartbeatMax}, "worker-heartbeat-max", "longest heartbeat interval an extension worker may declare; longer ones are cut to it (a `duration`; × liveness at most 24h)")
+	fs.Var(flagvalue.Duration{P: &c.WorkerHeartbeatMin}, "worker-heartbeat-min", "shortest heartbeat interval an extension worker may declare; shorter ones are raised to it (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.WorkerHeartbeatMax}, "worker-heartbeat-max", "longest heartbeat interval an extension worker may declare; longer ones are cut to it (a `duration`; × liveness at most 24h)")
 	fs.Var(servicePolicies{&c.Services}, "service", "pin a service's policy, over what its workers declare: `NAME:key=value,...` with keys mode (overflow, strict, exclusive), max-tier, queue-limit, queue-bytes, deadline; repeat the flag (or separate with ;) for several services")
-	fs.Var(byteSize{&c.MaxMessageSize}, "max-message-size", "largest message, all frames together, answered 413 beyond; libzmq closes the connection of one over 2 × this + 32MiB (a `size`)")
-	fs.Var(positiveDuration{&c.ServiceIdleTimeout}, "service-idle-timeout", "how long a service with no workers and no requests is remembered (a `duration`)")
+	fs.Var(flagvalue.Size{P: &c.MaxMessageSize}, "max-message-size", "largest message, all frames together, answered 413 beyond; libzmq closes the connection of one over 2 × this + 32MiB (a `size`)")
+	fs.Var(flagvalue.Duration{P: &c.ServiceIdleTimeout}, "service-idle-timeout", "how long a service with no workers and no requests is remembered (a `duration`)")
 	fs.Var(positiveInt{p: &c.ReplyCacheSize}, "reply-cache-size", "replies kept to answer retries of answered requests (a `count`)")
-	fs.Var(byteSize{&c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
-	fs.Var(positiveDuration{&c.ReplyCacheTTL}, "reply-cache-ttl", "how long a reply is kept for retries (a `duration`)")
-	fs.Var(positiveDuration{&c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
+	fs.Var(flagvalue.Size{P: &c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
+	fs.Var(flagvalue.Duration{P: &c.ReplyCacheTTL}, "reply-cache-ttl", "how long a reply is kept for retries (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
 	fs.StringVar(&o.titanic.dir, "titanic", o.titanic.dir, "run Titanic (9/TSP) in this process with its store in this `directory`")
-	fs.Var(byteSize{&o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
+	fs.Var(flagvalue.Size{P: &o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
 	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of the status page (/, /api/status), /metrics, /livez, /readyz and POST /handover (answered to loopback peers only); \"off\" disables it")
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", o.logFormat, "`format`: console or json")

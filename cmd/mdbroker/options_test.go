@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/flagvalue"
 )
 
 func writeFile(t *testing.T, text string) string {
@@ -149,12 +150,12 @@ func TestBadSettings(t *testing.T) {
 func TestByteSizeRoundTrip(t *testing.T) {
 	for in, want := range map[string]int64{"65536": 65536, "64KiB": 64 << 10, "16M": 16 << 20, "1GiB": 1 << 30, "100B": 100} {
 		var n int64
-		if err := (byteSize{&n}).Set(in); err != nil || n != want {
+		if err := (flagvalue.Size{P: &n}).Set(in); err != nil || n != want {
 			t.Errorf("Set(%q) = %d, %v; want %d", in, n, err, want)
 		}
 	}
 	n := int64(3 << 20)
-	if s := (byteSize{&n}).String(); s != "3MiB" {
+	if s := (flagvalue.Size{P: &n}).String(); s != "3MiB" {
 		t.Errorf("String() = %q", s)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -103,9 +104,9 @@ func setPolicyKey(p *broker.ServicePolicy, key, value string) error {
 	case "queue-limit":
 		return positiveInt{p: &p.QueueLimit}.Set(value)
 	case "queue-bytes":
-		return byteSize{&p.QueueBytes}.Set(value)
+		return flagvalue.Size{P: &p.QueueBytes}.Set(value)
 	case "deadline":
-		return positiveDuration{&p.RequestTimeout}.Set(value)
+		return flagvalue.Duration{P: &p.RequestTimeout}.Set(value)
 	default:
 		return fmt.Errorf("unknown key (mode, max-tier, queue-limit, queue-bytes, deadline)")
 	}

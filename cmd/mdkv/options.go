@@ -12,6 +12,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/internal/configfile"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
+	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -44,10 +45,12 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.LocalGroup, "local-group", c.LocalGroup, "the group whose clients the --broker endpoints serve (`name`; default: --group): STORE.read registers with tier 1 there, tier 2 otherwise")
 	fs.Uint64Var(&c.CatchUpLag, "catch-up-lag", c.CatchUpLag, "STORE.read registers once the applied index is within this many entries of the leader's commit index (a `count`)")
 	dur0 := func(p *time.Duration, name, usage string) {
-		fs.Var(durationOrZero{p}, name, usage+" (a `duration`, 0 = off)")
+		fs.Var(flagvalue.DurationOrZero{P: p}, name, usage+" (a `duration`, 0 = off)")
 	}
 	dur0(&c.MaxStaleness, "max-staleness", "refuse reads (503) when the leader was last heard from longer ago")
-	dur := func(p *time.Duration, name, usage string) { fs.Var(durationValue{p}, name, usage+" (a `duration`)") }
+	dur := func(p *time.Duration, name, usage string) {
+		fs.Var(flagvalue.Duration{P: p}, name, usage+" (a `duration`)")
+	}
 	dur(&c.HeartbeatTimeout, "heartbeat-timeout", "follower time without a leader before it stands for election")
 	dur(&c.ElectionTimeout, "election-timeout", "candidate time without a winner before a new election")
 	dur(&c.LeaderLeaseTimeout, "leader-lease-timeout", "leader time without a majority's contact before it steps down")
@@ -191,47 +194,6 @@ func environMap(environ []string) map[string]string {
 		}
 	}
 	return m
-}
-
-// durationValue is a duration of at least a millisecond.
-type durationValue struct{ p *time.Duration }
-
-func (v durationValue) String() string {
-	if v.p == nil {
-		return "0s"
-	}
-	return v.p.String()
-}
-
-func (v durationValue) Set(s string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil {
-		return errors.New("not a duration (say 250ms, 2.5s, 1m)")
-	}
-	if d < time.Millisecond {
-		return errors.New("must be at least 1ms")
-	}
-	*v.p = d
-	return nil
-}
-
-// durationOrZero is a duration of zero (off) or more.
-type durationOrZero struct{ p *time.Duration }
-
-func (v durationOrZero) String() string {
-	if v.p == nil {
-		return "0s"
-	}
-	return v.p.String()
-}
-
-func (v durationOrZero) Set(s string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil || d < 0 {
-		return errors.New("not a duration of 0 or more (say 0, 500ms, 5s)")
-	}
-	*v.p = d
-	return nil
 }
 
 // brokerGroups is a repeatable NAME=ENDPOINT flag.

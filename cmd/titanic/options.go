@@ -5,11 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
+	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -27,12 +26,12 @@ func (o *options) flagSet() *flag.FlagSet {
 	c := &o.cfg
 	fs.StringVar(&c.Broker, "broker", "tcp://127.0.0.1:5555", "broker `endpoint` to serve through and dispatch through")
 	fs.StringVar(&c.Dir, "data", "", "data `directory` (required); the store is DIR/"+titanic.StoreFile)
-	fs.Var(sizeValue{&c.MaxBytes}, "max-bytes", "bound on the store's live bytes; beyond it titanic.request answers 503 (a `size`: 65536, 64KiB, 1GiB)")
-	fs.Var(durationValue{&c.DefaultTTL}, "ttl", "how long a request is tried when it names no TTL (a `duration`)")
-	fs.Var(durationValue{&c.MaxTTL}, "max-ttl", "longest TTL a request may name (a `duration`)")
-	fs.Var(durationValue{&c.Retention}, "retention", "how long a finished request nobody closed is kept (a `duration`)")
-	fs.Var(durationValue{&c.AttemptTimeout}, "attempt-timeout", "bound on one dispatch attempt (a `duration`)")
-	fs.Var(durationValue{&c.Heartbeat}, "heartbeat", "heartbeat interval of Titanic's workers (a `duration`)")
+	fs.Var(flagvalue.Size{P: &c.MaxBytes}, "max-bytes", "bound on the store's live bytes; beyond it titanic.request answers 503 (a `size`: 65536, 64KiB, 1GiB)")
+	fs.Var(flagvalue.Duration{P: &c.DefaultTTL}, "ttl", "how long a request is tried when it names no TTL (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.MaxTTL}, "max-ttl", "longest TTL a request may name (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.Retention}, "retention", "how long a finished request nobody closed is kept (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.AttemptTimeout}, "attempt-timeout", "bound on one dispatch attempt (a `duration`)")
+	fs.Var(flagvalue.Duration{P: &c.Heartbeat}, "heartbeat", "heartbeat interval of Titanic's workers (a `duration`)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests of one service dispatched at once (a `count`)")
 	fs.StringVar(&o.admin, "admin", "", "HTTP `address` of /metrics (default: none)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "`level`: debug, info, warn or error")
@@ -90,49 +89,4 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 		errs = append(errs, o.cfg.Validate())
 	}
 	return o, errors.Join(errs...)
-}
-
-// durationValue is a duration of at least a millisecond.
-type durationValue struct{ p *time.Duration }
-
-func (v durationValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return v.p.String()
-}
-
-func (v durationValue) Set(s string) error {
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil || d < time.Millisecond {
-		return errors.New("want a duration of at least 1ms (250ms, 30s, 24h)")
-	}
-	*v.p = d
-	return nil
-}
-
-// sizeValue is a byte count: a whole number, optionally with KiB, MiB or GiB.
-type sizeValue struct{ p *int64 }
-
-func (v sizeValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return strconv.FormatInt(*v.p, 10)
-}
-
-func (v sizeValue) Set(s string) error {
-	s = strings.TrimSpace(s)
-	mult := int64(1)
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if rest, ok := strings.CutSuffix(s, suffix); ok {
-			s, mult = rest, m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return errors.New("want a positive size: 65536, 64KiB, 16MiB, 1GiB")
-	}
-	*v.p = n * mult
-	return nil
 }
