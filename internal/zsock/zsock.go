@@ -228,17 +228,28 @@ func (s *Socket) Fd() (int, error) {
 
 // Readable reports whether a message can be received now (ZMQ_EVENTS).
 func (s *Socket) Readable() (bool, error) {
-	var v C.int
-	err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
+	v, err := s.events()
 	return v&C.ZMQ_POLLIN != 0, err
 }
 
 // Writable reports whether a message can be sent now without waiting
 // (ZMQ_EVENTS has POLLOUT): the socket has a connection with room.
 func (s *Socket) Writable() (bool, error) {
-	var v C.int
-	err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
+	v, err := s.events()
 	return v&C.ZMQ_POLLOUT != 0, err
+}
+
+// events reads ZMQ_EVENTS. libzmq processes the socket's pending commands
+// first and may be interrupted by a signal (Go's runtime sends them), which
+// is no error: it is asked again.
+func (s *Socket) events() (C.int, error) {
+	for {
+		var v C.int
+		err := check(C.zs_getint(s.s, C.ZMQ_EVENTS, &v))
+		if !errors.Is(err, syscall.EINTR) {
+			return v, err
+		}
+	}
 }
 
 // Recv receives one whole message. Its frames share one new buffer, which

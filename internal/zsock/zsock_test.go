@@ -306,3 +306,32 @@ func TestImmediate(t *testing.T) {
 		t.Fatalf("router got %q: want only the message sent once connected", msg)
 	}
 }
+
+// Signals (Go's runtime sends SIGURG to preempt goroutines) may interrupt
+// libzmq inside ZMQ_EVENTS; Readable and Writable ask again rather than
+// report EINTR (a client's loop closed itself on one, seen in CI).
+func TestEventsUnderSignals(t *testing.T) {
+	_, dealer := pair(t)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = syscall.Kill(os.Getpid(), syscall.SIGURG)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for range 20000 {
+		if _, err := dealer.Readable(); err != nil {
+			t.Fatalf("Readable: %v", err)
+		}
+		if _, err := dealer.Writable(); err != nil {
+			t.Fatalf("Writable: %v", err)
+		}
+	}
+}
