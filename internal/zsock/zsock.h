@@ -6,11 +6,16 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 // ZS_MAX_PARTS bounds the frames of one message: a message with more is
 // received to its end but only its first ZS_MAX_PARTS frames are kept.
 #define ZS_MAX_PARTS 1024
+
+// ZS_PROP_CAP bounds a message property kept by zs_recv (a ZAP user id
+// is at most 255 bytes).
+#define ZS_PROP_CAP 256
 
 // Why zs_recv cut a message short (zs_socket.over).
 #define ZS_OVER_PARTS 1
@@ -28,6 +33,15 @@ typedef struct {
 	size_t sizes[ZS_MAX_PARTS];
 	void *data[ZS_MAX_PARTS];
 
+	// The sender's message properties, taken by zs_recv when want_props
+	// is set (zmq_msg_gets): "User-Id" and "Peer-Address", NUL-free,
+	// with their lengths; 0 when libzmq has none.
+	int want_props;
+	char user_id[ZS_PROP_CAP];
+	size_t user_id_len;
+	char peer_addr[ZS_PROP_CAP];
+	size_t peer_addr_len;
+
 	int nout;
 	size_t out_sizes[ZS_MAX_PARTS];
 	char *out;
@@ -37,6 +51,28 @@ typedef struct {
 static void zs_release(zs_socket *s) {
 	for (int i = 0; i < s->nparts; i++) zmq_msg_close(&s->parts[i]);
 	s->nparts = 0;
+}
+
+// zs_prop copies the property name of m into buf (cap ZS_PROP_CAP): its
+// length, 0 when m has none.
+static size_t zs_prop(zmq_msg_t *m, const char *name, char *buf) {
+	const char *v = zmq_msg_gets(m, name);
+	if (v == NULL) return 0;
+	size_t n = strnlen(v, ZS_PROP_CAP);
+	memcpy(buf, v, n);
+	return n;
+}
+
+// zs_props takes the properties of the message whose parts were kept. A
+// ROUTER makes the first part (the routing id) itself, without the
+// connection's metadata, so the last part kept is asked first.
+static void zs_props(zs_socket *s) {
+	s->user_id_len = s->peer_addr_len = 0;
+	if (s->nparts == 0) return;
+	zmq_msg_t *m = &s->parts[s->nparts - 1];
+	if (zmq_msg_gets(m, "Peer-Address") == NULL) m = &s->parts[0];
+	s->user_id_len = zs_prop(m, "User-Id", s->user_id);
+	s->peer_addr_len = zs_prop(m, "Peer-Address", s->peer_addr);
 }
 
 // zs_recv takes one whole message: the number of parts kept, or -errno.
@@ -74,6 +110,7 @@ static int zs_recv(zs_socket *s, int flags) {
 		if (!s->over) s->over = m == &spill ? ZS_OVER_PARTS : ZS_OVER_BYTES;
 		zmq_msg_close(m);
 	}
+	if (s->want_props) zs_props(s);
 	return n;
 }
 
@@ -132,6 +169,10 @@ static int zs_setint(zs_socket *s, int opt, int v) {
 
 static int zs_setint64(zs_socket *s, int opt, int64_t v) {
 	return zmq_setsockopt(s->sock, opt, &v, sizeof v) < 0 ? -zmq_errno() : 0;
+}
+
+static int zs_setbytes(zs_socket *s, int opt, const void *v, size_t len) {
+	return zmq_setsockopt(s->sock, opt, v, len) < 0 ? -zmq_errno() : 0;
 }
 
 static int zs_getint(zs_socket *s, int opt, int *v) {
