@@ -16,8 +16,10 @@ const (
 	StatusPending        Status = 300 // Titanic: reply not ready yet
 	StatusBadRequest     Status = 400 // malformed request; Titanic: unknown UUID
 	StatusNotFound       Status = 404 // MMI: no such service; no worker for a fail-fast request
+	StatusForbidden      Status = 403 // the caller's key may not make this request (access policy)
 	StatusConflict       Status = 409 // MMI: mmi.handover for a service that is not exclusive or has no standby
 	StatusTooLarge       Status = 413 // request larger than the broker accepts
+	StatusTooMany        Status = 429 // the connection is over its in-flight or rate limit
 	StatusInternal       Status = 500 // the handler failed (the default for worker errors)
 	StatusNotImplemented Status = 501 // MMI: unknown mmi.* query
 	StatusWorkerFailed   Status = 502 // the request's workers died or left N times
@@ -30,8 +32,10 @@ var statusText = map[Status]string{
 	StatusPending:        "pending",
 	StatusBadRequest:     "bad request",
 	StatusNotFound:       "not found",
+	StatusForbidden:      "forbidden",
 	StatusConflict:       "conflict",
 	StatusTooLarge:       "too large",
+	StatusTooMany:        "too many requests",
 	StatusInternal:       "internal error",
 	StatusNotImplemented: "not implemented",
 	StatusWorkerFailed:   "worker failed",
