@@ -17,12 +17,13 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"go.uber.org/zap/zaptest"
 )
 
 // Timeout bounds every wait here: generous, for a loaded CI machine;
 // passing tests never come near it.
-const Timeout = 20 * time.Second
+const Timeout = mdptest.Timeout
 
 // Broker is a broker running in the test's process.
 type Broker struct {
@@ -119,13 +120,8 @@ func (b *Broker) Workers(service string) int {
 
 // WaitFor polls cond every few milliseconds until it holds, and fails the
 // test when it does not within Timeout. Call it from the test's goroutine.
+// It is mdptest.WaitFor.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", Timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	mdptest.WaitFor(t, what, cond)
 }
