@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
 	zmq "github.com/pebbe/zmq4"
@@ -127,12 +128,12 @@ func startTestBrokerProcess(t *testing.T) *childBroker {
 
 func TestOversizeMessagesDoNotTakeTheBrokersMemory(t *testing.T) {
 	b := startTestBrokerProcess(t)
-	c := dialRaw(t, b.ep, zmq.DEALER)
+	c := mdptest.Dial(t, b.ep, zmq.DEALER)
 	ask := func(id uuid.UUID, body [][]byte) mdp.Message {
 		t.Helper()
-		c.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
+		c.Send(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
 			UUID: id, Timeout: time.Minute, Flags: mdp.FlagFailFast, Body: body})
-		m := c.recv()
+		m := c.Recv()
 		if m.UUID != id {
 			t.Fatalf("reply for %v, want %v", m.UUID, id)
 		}

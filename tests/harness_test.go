@@ -8,9 +8,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
-	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -71,56 +69,4 @@ func newClient(t *testing.T, brokers []string, opts ...clients.Option) *clients.
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// rawPeer is a socket that speaks exact protocol frames, as a zguide
-// client or worker would.
-type rawPeer struct {
-	t *testing.T
-	s *zmq.Socket
-}
-
-func dialRaw(t *testing.T, ep string, typ zmq.Type) *rawPeer {
-	t.Helper()
-	return &rawPeer{t: t, s: brokertest.Dial(t, ep, typ)}
-}
-
-func (p *rawPeer) send(frames ...[]byte) {
-	p.t.Helper()
-	if _, err := p.s.SendMessage(frames); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-func (p *rawPeer) sendMsg(m mdp.Message) {
-	p.t.Helper()
-	frames, err := m.Frames()
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.send(frames...)
-}
-
-// recv returns the next message that is not a HEARTBEAT, parsed.
-func (p *rawPeer) recv() mdp.Message {
-	p.t.Helper()
-	for {
-		poller := zmq.NewPoller()
-		poller.Add(p.s, zmq.POLLIN)
-		polled, err := poller.Poll(waitLong)
-		if err != nil || len(polled) == 0 {
-			p.t.Fatalf("no message within %v", waitLong)
-		}
-		frames, err := p.s.RecvMessageBytes(0)
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		m, err := mdp.ParseDealer(frames)
-		if err != nil {
-			p.t.Fatalf("parse %q: %v", frames, err)
-		}
-		if m.Kind != mdp.WorkerHeartbeat {
-			return m
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
 	zmq "github.com/pebbe/zmq4"
@@ -22,8 +23,8 @@ func TestEveryPeerKindOnOneBroker(t *testing.T) {
 	startWorker(t, ep, "echo", func(ctx context.Context, req *workers.Request) ([][]byte, error) {
 		return append([][]byte{[]byte("sdk")}, req.Body...), nil
 	})
-	raw := dialRaw(t, ep, zmq.DEALER)
-	raw.send([]byte{}, []byte(mdp.HeaderWorker01), []byte{0x01}, []byte("echo"))
+	raw := mdptest.Dial(t, ep, zmq.DEALER)
+	raw.SendFrames([]byte{}, []byte(mdp.HeaderWorker01), []byte{0x01}, []byte("echo"))
 	brokertest.WaitFor(t, "both workers registered", func() bool {
 		s := b.State()
 		return len(s.Services) == 1 && s.Services[0].Workers == 2
@@ -35,22 +36,22 @@ func TestEveryPeerKindOnOneBroker(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		serveRaw01(raw.s, stop)
+		serveRaw01(raw.Socket(), stop)
 	}()
 	defer func() { close(stop); <-done }()
 
-	req01 := dialRaw(t, ep, zmq.REQ)
-	dealer02 := dialRaw(t, ep, zmq.DEALER)
+	req01 := mdptest.Dial(t, ep, zmq.REQ)
+	dealer02 := mdptest.Dial(t, ep, zmq.DEALER)
 	sdk := newClient(t, []string{ep}, clients.WithTimeout(5*time.Second))
 	for i := 0; i < 10; i++ {
 		body := []byte(fmt.Sprint("msg-", i))
-		req01.send([]byte(mdp.HeaderClient01), []byte("echo"), body)
-		frames, err := req01.s.RecvMessageBytes(0)
+		req01.SendFrames([]byte(mdp.HeaderClient01), []byte("echo"), body)
+		frames, err := req01.Socket().RecvMessageBytes(0)
 		if err != nil || len(frames) != 4 || string(frames[0]) != mdp.HeaderClient01 || !bytes.Equal(frames[3], body) {
 			t.Fatalf("0.1 client got %q, %v", frames, err)
 		}
-		dealer02.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Service: "echo", Body: [][]byte{body}})
-		if m := dealer02.recv(); m.Kind != mdp.ClientFinal || len(m.Body) != 2 || !bytes.Equal(m.Body[1], body) {
+		dealer02.Send(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Service: "echo", Body: [][]byte{body}})
+		if m := dealer02.Recv(); m.Kind != mdp.ClientFinal || len(m.Body) != 2 || !bytes.Equal(m.Body[1], body) {
 			t.Fatalf("0.2 client got %+v", m)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), waitLong)

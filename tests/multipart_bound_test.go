@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	zmq "github.com/pebbe/zmq4"
 )
@@ -39,13 +40,13 @@ const (
 func TestGrossMultipartMessagesCloseTheConnection(t *testing.T) {
 	b := startTestBrokerProcess(t)
 	addr := strings.TrimPrefix(b.ep, "tcp://")
-	c := dialRaw(t, b.ep, zmq.DEALER)
+	c := mdptest.Dial(t, b.ep, zmq.DEALER)
 	serves := func(when string) {
 		t.Helper()
 		id := uuid.New()
-		c.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "nobody",
+		c.Send(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "nobody",
 			UUID: id, Timeout: time.Minute, Flags: mdp.FlagFailFast})
-		if m := c.recv(); m.UUID != id || m.Status != mdp.StatusNotFound {
+		if m := c.Recv(); m.UUID != id || m.Status != mdp.StatusNotFound {
 			t.Fatalf("%s: %v %d for %v, want 404 for %v", when, m.Kind, m.Status, m.UUID, id)
 		}
 	}
@@ -102,7 +103,7 @@ func TestGrossMultipartMessagesCloseTheConnection(t *testing.T) {
 // stores in place in its 8 KiB receive buffers or copies out of them.
 func TestMessagesWithinTwiceTheBoundGet413(t *testing.T) {
 	b := startTestBrokerProcess(t)
-	c := dialRaw(t, b.ep, zmq.DEALER)
+	c := mdptest.Dial(t, b.ep, zmq.DEALER)
 	frame := make([]byte, 8000)
 	body := make([][]byte, 1000)
 	for i := range body {
@@ -110,9 +111,9 @@ func TestMessagesWithinTwiceTheBoundGet413(t *testing.T) {
 	}
 	for i := range 3 {
 		id := uuid.New()
-		c.sendMsg(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
+		c.Send(mdp.Message{Version: mdp.V02, Kind: mdp.ClientRequest, Ext: true, Service: "big",
 			UUID: id, Timeout: time.Minute, Flags: mdp.FlagFailFast, Body: body})
-		if m := c.recv(); m.UUID != id || m.Kind != mdp.ClientError || m.Status != mdp.StatusTooLarge {
+		if m := c.Recv(); m.UUID != id || m.Kind != mdp.ClientError || m.Status != mdp.StatusTooLarge {
 			t.Fatalf("message %d: %v %d for %v, want 413 for %v", i, m.Kind, m.Status, m.UUID, id)
 		}
 	}
