@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap/zaptest"
@@ -72,19 +73,14 @@ func (tb *testBroker) snapshot(t *testing.T) Snapshot {
 	return s
 }
 
-// waitFor polls cond until it holds or the long deadline passes.
+// waitFor polls cond until it holds or mdptest.Timeout passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	mdptest.WaitFor(t, what, cond)
 }
 
-// peer is a raw socket speaking exact protocol frames to the broker.
+// peer is a raw socket speaking exact protocol frames to the broker, used
+// from the test's goroutine; its methods are mdptest.Peer's.
 type peer struct {
 	t *testing.T
 	s *zmq.Socket
@@ -92,72 +88,15 @@ type peer struct {
 
 func dial(t *testing.T, ep string, typ zmq.Type) *peer {
 	t.Helper()
-	s, err := zmq.NewSocket(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetLinger(0)
-	if err := s.Connect(ep); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return &peer{t: t, s: s}
+	return &peer{t: t, s: mdptest.Dial(t, ep, typ).Socket()}
 }
 
-func (p *peer) raw(frames ...[]byte) {
-	p.t.Helper()
-	if _, err := p.s.SendMessage(frames); err != nil {
-		p.t.Fatalf("send: %v", err)
-	}
-}
-
-func (p *peer) send(m mdp.Message) {
-	p.t.Helper()
-	frames, err := m.Frames()
-	if err != nil {
-		p.t.Fatalf("encode %v: %v", m.Kind, err)
-	}
-	p.raw(frames...)
-}
-
-// recvFrames waits for the next message, failing the test after waitLong.
-func (p *peer) recvFrames() [][]byte {
-	p.t.Helper()
-	poller := zmq.NewPoller()
-	poller.Add(p.s, zmq.POLLIN)
-	polled, err := poller.Poll(waitLong)
-	if err != nil || len(polled) == 0 {
-		p.t.Fatalf("no message within %v (%v)", waitLong, err)
-	}
-	frames, err := p.s.RecvMessageBytes(0)
-	if err != nil {
-		p.t.Fatalf("recv: %v", err)
-	}
-	return frames
-}
-
-// recv returns the next message that is not a HEARTBEAT.
-func (p *peer) recv() mdp.Message {
-	p.t.Helper()
-	for {
-		m, err := mdp.ParseDealer(p.recvFrames())
-		if err != nil {
-			p.t.Fatalf("parse: %v", err)
-		}
-		if m.Kind != mdp.WorkerHeartbeat {
-			return m
-		}
-	}
-}
-
-func (p *peer) expect(kind mdp.Kind) mdp.Message {
-	p.t.Helper()
-	m := p.recv()
-	if m.Kind != kind {
-		p.t.Fatalf("got %v %+v, want %v", m.Kind, m, kind)
-	}
-	return m
-}
+func (p *peer) shared() *mdptest.Peer         { return mdptest.Wrap(p.t, p.s) }
+func (p *peer) raw(frames ...[]byte)          { p.t.Helper(); p.shared().SendFrames(frames...) }
+func (p *peer) send(m mdp.Message)            { p.t.Helper(); p.shared().Send(m) }
+func (p *peer) recvFrames() [][]byte          { p.t.Helper(); return p.shared().RecvFrames() }
+func (p *peer) recv() mdp.Message             { p.t.Helper(); return p.shared().Recv() }
+func (p *peer) expect(k mdp.Kind) mdp.Message { p.t.Helper(); return p.shared().Expect(k) }
 
 // Message constructors for the tests.
 

@@ -109,3 +109,7 @@ func (p *Peer) Expect(kind mdp.Kind) mdp.Message {
 	}
 	return m
 }
+
+// Wrap is a Peer on a socket the caller made (with an identity set before
+// connecting, say) and closes.
+func Wrap(t testing.TB, sock *zmq.Socket) *Peer { return &Peer{t: t, sock: sock} }
