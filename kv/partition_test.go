@@ -10,6 +10,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // A replica cut off from the leader (a TCP proxy in front of its Raft
@@ -21,13 +22,13 @@ func TestPartitionedReplica(t *testing.T) {
 	c := &cluster{t: t, broker: b}
 	var peers []Peer
 	real := map[string]string{}
-	proxies := map[string]*raftProxy{}
+	proxies := map[string]*mdptest.Proxy{}
 	for i := range 5 {
 		id := fmt.Sprintf("n%d", i+1)
 		p := Peer{ID: id, Addr: freeAddr(t), Replica: i >= 3}
 		real[id] = p.Addr
 		if p.Replica { // the others reach a replica through its proxy
-			proxies[id] = startRaftProxy(t, p.Addr)
+			proxies[id] = mdptest.StartProxy(t, p.Addr)
 			p.Addr = proxies[id].Addr()
 		}
 		peers = append(peers, p)
