@@ -99,6 +99,9 @@ func (l *loop) sendMessage(s *zsock.Socket, m *mdp.Message) error {
 // left.
 func (l *loop) attemptTimedOut(r *request, now time.Time) {
 	l.suspect(r.broker)
+	if r.waiting != nil {
+		l.warnNoConnection(r.broker, now)
+	}
 	l.unwait(r)        // it never went out: it must not go out later
 	l.plain.drop(l, r) // a late reply must not reach a later request
 	at, ok := l.nextAttempt(r, now)

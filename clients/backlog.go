@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/curveclient"
 	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
@@ -24,12 +25,16 @@ import (
 // request moves on to the next broker; nothing is left behind in libzmq.
 
 // newExtDealer opens an extension DEALER to a broker (see above).
-func newExtDealer(zctx *zsock.Context, endpoint string) (*zsock.Socket, error) {
+func newExtDealer(zctx *zsock.Context, endpoint string, curve *curveclient.Keys) (*zsock.Socket, error) {
 	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return nil, fmt.Errorf("clients: socket: %w", err)
 	}
 	if err := s.SetImmediate(true); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("clients: socket: %w", err)
+	}
+	if err := curve.Apply(s); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("clients: socket: %w", err)
 	}

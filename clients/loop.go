@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/curveclient"
 	"github.com/majordomo-go/majordomo/internal/wakeup"
 	"github.com/majordomo-go/majordomo/internal/zready"
 	"github.com/majordomo-go/majordomo/internal/zsock"
@@ -55,6 +56,8 @@ type loop struct {
 	cur     int // the broker new requests go to
 	cmds    []command
 	closing bool
+
+	curveWarned []time.Time // by broker: the last "no connection" warning (curve.go)
 }
 
 func newLoop(c *Client) (_ *loop, err error) {
@@ -67,6 +70,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 	}
 	l.plain = newPlainLinks(c.brokers)
 	l.backlog = newBacklog(len(c.brokers))
+	l.curveWarned = make([]time.Time, len(c.brokers))
 	defer func() {
 		if err != nil {
 			l.closeSockets()
@@ -76,7 +80,7 @@ func newLoop(c *Client) (_ *loop, err error) {
 		return nil, err
 	}
 	for i, ep := range c.brokers {
-		s, err := newExtDealer(l.zctx, ep)
+		s, err := newExtDealer(l.zctx, ep, c.opts.curve)
 		if err != nil {
 			return nil, err
 		}
@@ -110,9 +114,13 @@ func (l *loop) openReady() error {
 
 // newDealer opens a DEALER socket connected to a broker (zsock sockets
 // have no linger). A new socket has a new identity at the broker.
-func newDealer(zctx *zsock.Context, endpoint string) (*zsock.Socket, error) {
+func newDealer(zctx *zsock.Context, endpoint string, curve *curveclient.Keys) (*zsock.Socket, error) {
 	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
+		return nil, fmt.Errorf("clients: socket: %w", err)
+	}
+	if err := curve.Apply(s); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("clients: socket: %w", err)
 	}
 	if err := s.Connect(endpoint); err != nil {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/curveclient"
 )
 
 // Protocol is the protocol a Client speaks to its brokers; the names and
@@ -59,6 +61,8 @@ type options struct {
 	failFast   bool
 	protocol   Protocol
 	logger     *zap.Logger
+	curve      *curveclient.Keys // nil: no CURVE
+	curveSet   int               // how many CURVE options were given
 }
 
 func defaultOptions() options {
@@ -152,6 +156,9 @@ func applyOptions(opts []Option) (options, error) {
 		if err := opt(&o); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if o.curveSet > 1 {
+		errs = append(errs, errors.New("CURVE keys given more than once (WithCurve, WithCurveKeyFiles)"))
 	}
 	if o.failFast && o.protocol != ProtocolExtension {
 		errs = append(errs, fmt.Errorf("fail-fast needs %v, not %v", ProtocolExtension, o.protocol))

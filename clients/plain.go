@@ -61,7 +61,7 @@ func (p *plainLinks) take(l *loop, b int) (*link, error) {
 		p.idle[b] = p.idle[b][:n-1]
 		return lk, nil
 	}
-	s, err := newDealer(l.zctx, p.brokers[b])
+	s, err := newDealer(l.zctx, p.brokers[b], l.o.curve)
 	if err != nil {
 		return nil, err
 	}

@@ -144,6 +144,10 @@ func (c *conn) connect() error {
 	if err != nil {
 		return err
 	}
+	if err := c.cfg.curve.Apply(sock); err != nil {
+		sock.Close()
+		return err
+	}
 	if err := sock.Connect(c.broker); err != nil {
 		sock.Close()
 		return err
@@ -238,7 +242,7 @@ func (c *conn) serve() bool {
 		}
 		now := time.Now()
 		if now.Sub(c.lastRecv) >= expiry {
-			c.log.Warn("broker silent, reconnecting", zap.Duration("silence", now.Sub(c.lastRecv)))
+			c.log.Warn("broker silent, reconnecting", c.silenceFields(now)...)
 			c.why = "silent"
 			return true
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/majordomo-go/majordomo/internal/curveclient"
 )
 
 // Protocol is the protocol a worker speaks to its broker.
@@ -74,6 +76,9 @@ type config struct {
 
 	unreachableTimeout time.Duration
 	exitUnreachable    bool
+
+	curve    *curveclient.Keys // nil: no CURVE
+	curveSet int               // how many CURVE options were given
 }
 
 func defaultConfig() config {
@@ -250,6 +255,9 @@ func WithDrainTimeout(d time.Duration) Option {
 
 // check validates the combination of options.
 func (c *config) check() error {
+	if c.curveSet > 1 {
+		return errors.New("CURVE keys given more than once (WithCurve, WithCurveKeyFiles)")
+	}
 	if c.protocol != ProtocolExtension && c.tier != 1 {
 		return fmt.Errorf("tier %d needs %v, not %v", c.tier, ProtocolExtension, c.protocol)
 	}
