@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // ErrNotRunning is returned by Snapshot once Run has returned.
@@ -46,6 +48,10 @@ func New(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	for _, ep := range cfg.Endpoints {
+		if cfg.CurveSecretKey == "" && !loopbackEndpoint(ep) {
+			cfg.Logger.Warn("PLAIN ENDPOINT BEYOND LOOPBACK: anyone who reaches it can serve and call any service and read every message; set a CURVE key (spec/security.md)",
+				zap.String("endpoint", ep))
+		}
 		resolved, err := b.sock.Bind(ep)
 		if err != nil {
 			b.sock.close()
@@ -71,6 +77,13 @@ func (b *Broker) Run(ctx context.Context) error {
 	if b.wakeup, err = newWakePipe(); err != nil {
 		b.sock.close()
 		return err
+	}
+	if b.sock.zap != nil {
+		if err := b.sock.zap.start(); err != nil {
+			b.wakeup.close()
+			b.sock.close()
+			return err
+		}
 	}
 	var wg sync.WaitGroup
 	stopWaker := make(chan struct{})

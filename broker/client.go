@@ -9,11 +9,12 @@ import (
 )
 
 // handleClient takes a client REQUEST in any of its three forms (and
-// hands XCANCEL to cancel). The
-// checks run in the order spec/extensions.md gives: MMI, size and frame
-// limits (413), a retry of a request the broker has (never refused),
-// shutdown (503), fail-fast (404), then the queue bounds (503), which
-// apply only to a request that must wait.
+// hands XCANCEL to cancel). The checks run in the order spec/extensions.md
+// gives: the connection's rate limit (429), the access policy (403), MMI,
+// size and frame limits (413), a retry of a request the broker has (never
+// refused), the connection's in-flight limit (429), shutdown (503),
+// fail-fast (404), then the queue bounds (503), which apply only to a
+// request that must wait.
 func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 	if m.Kind == mdp.ClientCancel {
 		c.cancel(now, id, m)
@@ -27,8 +28,20 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 	case m.Version == mdp.V02:
 		form = form02
 	}
+	conn, ok := c.admitClient(now, id, form, m)
+	if !ok {
+		return
+	}
 	if mdp.IsMMI(m.Service) {
+		if !c.access.may(c.from.user, mmiRight(m.Service), m.Service) {
+			c.refuseAccess(now, id, form, m)
+			return
+		}
 		c.answerMMI(now, id, form, m)
+		return
+	}
+	if !c.access.may(c.from.user, rightCall, m.Service) {
+		c.refuseAccess(now, id, form, m)
 		return
 	}
 	var size int64
@@ -40,6 +53,9 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		return
 	}
 	if form == formExt && c.absorbDuplicate(now, id, m) {
+		return
+	}
+	if !c.admitInFlight(conn, id, form, m) {
 		return
 	}
 	if c.draining {
@@ -70,6 +86,7 @@ func (c *core) handleClient(now time.Time, id []byte, m *mdp.Message) {
 		return
 	}
 	r := c.accept(now, id, form, m, s, size, cost)
+	c.holdForClient(r, conn)
 	if w != nil {
 		c.deliver(now, w, r) // the common case: no queueing at all
 		return
@@ -103,7 +120,7 @@ func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message,
 	} else {
 		r.id = uuid.UUID(r.addr) // made up once: the same on every delivery
 	}
-	r.key = requestKey{service: s.name, id: r.id}
+	r.key = requestKey{caller: c.caller(), service: s.name, id: r.id}
 	s.requests++
 	if r.clientUUID {
 		c.requests[r.key] = r
@@ -113,12 +130,12 @@ func (c *core) accept(now time.Time, id []byte, form clientForm, m *mdp.Message,
 }
 
 // absorbDuplicate handles a retry of a request the broker already has,
-// for the same service and UUID: one queued or in flight is not queued
+// from the same caller key, for the same service and UUID: one queued or in flight is not queued
 // again, but its reply will go to the client's latest address; one
 // answered recently is answered again from the reply cache. It reports
 // whether m was such a retry.
 func (c *core) absorbDuplicate(now time.Time, id []byte, m *mdp.Message) bool {
-	key := requestKey{service: m.Service, id: m.UUID}
+	key := requestKey{caller: c.caller(), service: m.Service, id: m.UUID}
 	if r := c.requests[key]; r != nil {
 		c.counters.Duplicates++
 		r.client = id

@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.uber.org/zap"
@@ -73,6 +74,27 @@ type Config struct {
 	// bounds and deadline (see ServicePolicy). It wins over what workers
 	// declare.
 	Services map[string]ServicePolicy
+	// CurveSecretKey is the broker's CURVE secret key in Z85 (40
+	// characters). Set, every endpoint is a CURVE server: clients and
+	// workers must know the matching public key, every message is
+	// encrypted, and a ZAP handler in the broker checks each peer's key
+	// against Access. Empty, the endpoints are plain; one bound beyond
+	// loopback is logged at warn.
+	CurveSecretKey string
+	// Access is the access policy (ParseAccess, LoadAccess): the keys that
+	// may connect and what each may do. It needs CurveSecretKey. Nil with
+	// CURVE lets every key connect and do everything (logged at warn);
+	// Broker.SetAccess swaps it at run time.
+	Access *Access
+	// ClientMaxInFlight bounds the requests one client connection (ROUTER
+	// identity) may have queued or held at once, and ClientRate the
+	// requests per second it may send, with bursts of ClientBurst (default:
+	// the rate, at least 1). Over either, an extension client gets 429 and
+	// a plain client's request is dropped and counted. Zero (the default)
+	// means no limit.
+	ClientMaxInFlight int
+	ClientRate        float64
+	ClientBurst       int
 	// Logger receives the broker's logs; nil means none.
 	Logger *zap.Logger
 }
@@ -139,6 +161,9 @@ func (c Config) withDefaults() Config {
 	setInt64(&c.ReplyCacheBytes, d.ReplyCacheBytes)
 	setDur(&c.ReplyCacheTTL, d.ReplyCacheTTL)
 	setDur(&c.DrainTimeout, d.DrainTimeout)
+	if c.ClientRate > 0 && c.ClientBurst == 0 {
+		c.ClientBurst = max(1, int(math.Ceil(c.ClientRate)))
+	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -208,6 +233,16 @@ func (c Config) Validate() error {
 	}
 	if c.ServiceIdleTimeout < 0 || c.DrainTimeout < 0 {
 		bad("timeouts must not be negative")
+	}
+	if c.CurveSecretKey != "" {
+		if _, err := zsock.ParseKey(c.CurveSecretKey); err != nil {
+			bad("curve secret key: %v", err)
+		}
+	} else if c.Access != nil {
+		bad("an access policy needs CURVE (a curve secret key): without it no peer has a key")
+	}
+	if c.ClientMaxInFlight < 0 || c.ClientBurst < 0 || c.ClientRate < 0 || math.IsNaN(c.ClientRate) || math.IsInf(c.ClientRate, 0) {
+		bad("client limits must not be negative (0: none)")
 	}
 	for name, p := range c.Services {
 		if err := p.validate(name); err != nil {

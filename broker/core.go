@@ -36,6 +36,13 @@ type core struct {
 	draining bool
 	out      []outMsg
 
+	access    *Access           // who may do what (access.go); nil: everyone everything
+	from      peerProps         // the sender of the message being handled
+	callers   map[string]string // interned caller keys (caller.go)
+	clients   clientTable       // client connections seen, and their limits (limits.go)
+	accessLog logBucket         // access refusals logged, rate-limited
+	zap       *zapHandler       // the ZAP handler, for its counts; nil without CURVE
+
 	uuidPrefix [8]byte
 	uuidSeq    uint64
 
@@ -61,6 +68,9 @@ func newCore(cfg Config, now time.Time) *core {
 		requests: make(map[requestKey]*request),
 
 		unservedByClient: make(map[string]int),
+		access:           cfg.Access,
+		callers:          make(map[string]string),
+		clients:          newClientTable(),
 		cache:            newReplyCache(cfg.ReplyCacheSize, cfg.ReplyCacheBytes, cfg.ReplyCacheTTL),
 		latency:          newHistogram(),
 		born:             now,
@@ -83,6 +93,7 @@ func (c *core) newID() uuid.UUID {
 
 // handle takes one message as received on the ROUTER.
 func (c *core) handle(now time.Time, frames [][]byte) {
+	c.counters.Received++
 	id, m, err := mdp.ParseRouter(frames)
 	if err != nil {
 		c.malformed(now, id, m, err)

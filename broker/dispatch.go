@@ -139,6 +139,7 @@ func (c *core) fail(now time.Time, r *request, status mdp.Status, text string) {
 // that holds it keeps it (and the slot) until it answers or goes.
 func (c *core) forget(r *request) {
 	r.done = true
+	c.releaseForClient(r)
 	if r.clientUUID {
 		delete(c.requests, r.key)
 	}

@@ -25,6 +25,7 @@ func (b *Broker) loop(ctx context.Context) error {
 	log := b.cfg.Logger
 	now := time.Now()
 	c := newCore(b.cfg, now)
+	c.zap = b.sock.zap
 	poller, err := zsock.NewPoller(zsock.PollItem{Socket: b.sock.Socket}, zsock.PollItem{Fd: b.wakeup.r})
 	if err != nil {
 		return err
@@ -88,7 +89,7 @@ func (b *Broker) receive(c *core, now time.Time) {
 			b.cfg.Logger.Warn("receive failed", zap.Error(err))
 			return
 		}
-		c.handle(now, frames)
+		c.handleFrom(now, frames, b.sock.UserID(), b.sock.PeerAddress())
 		if len(c.out) >= recvBatch {
 			b.flush(c, now)
 		}

@@ -50,6 +50,11 @@ func (c *core) answerMMI(now time.Time, id []byte, form clientForm, m *mdp.Messa
 	default:
 		body = [][]byte{statusFrame(mdp.StatusNotImplemented)}
 	}
+	c.replyMMI(id, form, m, body)
+}
+
+// replyMMI sends an MMI reply with body in the client's form.
+func (c *core) replyMMI(id []byte, form clientForm, m *mdp.Message, body [][]byte) {
 	reply := mdp.Message{Version: mdp.V02, Kind: mdp.ClientFinal, Service: m.Service, Body: body}
 	switch form {
 	case form01:

@@ -16,10 +16,12 @@ const (
 )
 
 // requestKey is what de-duplication and the reply cache know a request
-// by: the service it names and its UUID, so that the same UUID sent for
-// another service is another request. When clients authenticate, the
-// caller's key joins it, and a retry must come from the same caller.
+// by: the caller's CURVE key (its Z85; empty on plain endpoints), the
+// service it names and its UUID, so that the same UUID sent for another
+// service, or by another key, is another request, and a cached reply goes
+// only to the key that made the request.
 type requestKey struct {
+	caller  string
 	service string
 	id      uuid.UUID
 }
@@ -33,8 +35,8 @@ const addrLen = 16
 type clientAddr [addrLen]byte
 
 // request is one logical client request, queued or in flight. It is keyed
-// by service and UUID: the client's own UUID (extension) or one the broker
-// made up, which stays the same however often it is delivered.
+// by caller, service and UUID: the client's own UUID (extension) or one the
+// broker made up, which stays the same however often it is delivered.
 type request struct {
 	id         uuid.UUID
 	key        requestKey
@@ -57,6 +59,8 @@ type request struct {
 
 	unserved      bool   // queued while its service had no worker (see holdUnserved)
 	unservedOwner string // the identity it was counted against
+
+	owner *clientConn // the connection it counts against (ClientMaxInFlight), or nil
 
 	prev, next *request // service queue links
 }

@@ -15,6 +15,7 @@ import (
 type router struct {
 	ctx *zsock.Context
 	*zsock.Socket
+	zap *zapHandler // with CURVE: the ZAP handler, in ctx
 }
 
 // openRouter creates the socket with the broker's options.
@@ -40,6 +41,11 @@ func openRouter(cfg Config) (*router, error) {
 			r.close()
 			return nil, fmt.Errorf("broker: router socket: %w", err)
 		}
+	}
+	sock.SetRecvProperties(true) // each message's User-Id (key) and Peer-Address
+	if err := r.secure(cfg); err != nil {
+		r.close()
+		return nil, err
 	}
 	cfg.Logger.Info("router: a peer whose message makes libzmq hold more is disconnected",
 		zap.Int64("libzmq_max_message_bytes", libzmqMessageBound(cfg.MaxMessageSize)))
@@ -68,9 +74,46 @@ func libzmqMessageBound(max int64) int64 {
 	return 2*max + frames
 }
 
-// close closes the socket (its linger applies) and then the context.
+// secure makes the endpoints bound after it CURVE servers, with the ZAP
+// handler bound first, when cfg has a secret key.
+func (r *router) secure(cfg Config) error {
+	if cfg.CurveSecretKey == "" {
+		return nil
+	}
+	secret, err := zsock.ParseKey(cfg.CurveSecretKey)
+	if err != nil {
+		return fmt.Errorf("broker: curve secret key: %w", err)
+	}
+	if r.zap, err = newZAPHandler(r.ctx, cfg.Access, cfg.Logger.Named("zap")); err != nil {
+		return err
+	}
+	if err := r.SetCurveServer(secret); err != nil {
+		return fmt.Errorf("broker: router socket: %w", err)
+	}
+	if err := r.SetZAPDomain(ZAPDomain); err != nil {
+		return fmt.Errorf("broker: router socket: %w", err)
+	}
+	public, err := zsock.PublicKey(secret)
+	if err != nil {
+		return fmt.Errorf("broker: curve secret key: %w", err)
+	}
+	if cfg.Access == nil {
+		cfg.Logger.Warn("CURVE without an access policy: every client and worker key is let in (encryption only)",
+			zap.Stringer("public_key", public))
+	} else {
+		cfg.Logger.Info("CURVE with an access policy", zap.Stringer("public_key", public),
+			zap.Int("keys", cfg.Access.Keys()), zap.Int("rules", cfg.Access.Rules()))
+	}
+	return nil
+}
+
+// close closes the socket (its linger applies), stops the ZAP handler,
+// and then terminates the context.
 func (r *router) close() {
 	runtime.SetFinalizer(r, nil)
 	r.Close()
+	if r.zap != nil {
+		r.zap.stop()
+	}
 	r.ctx.Term()
 }

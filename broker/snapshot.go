@@ -30,6 +30,15 @@ type Counters struct {
 	WorkersExpired    uint64
 	SendErrors        uint64 // messages the ROUTER could not send (peer gone or full)
 	Internal          uint64 // broker bugs caught (should stay 0)
+	Received          uint64 // messages the loop took from the ROUTER, whole (oversize ones are TooLarge)
+	// Security (spec/security.md).
+	HandshakesAccepted uint64 // CURVE handshakes the ZAP handler let in
+	HandshakesRefused  uint64 // CURVE handshakes refused: a key the access policy does not list (no message of theirs reaches the loop)
+	AccessRefused      uint64 // requests and MMI queries refused by the access policy (403, or dropped for a plain client)
+	ReadyRefused       uint64 // workers refused at READY by the access policy (DISCONNECT)
+	AccessRevoked      uint64 // registered workers disconnected because a new access policy no longer lets them serve
+	AccessReloads      uint64 // access policies installed at run time (Broker.SetAccess)
+	Limited            uint64 // requests refused by a per-connection limit (429, or dropped for a plain client)
 }
 
 // OutcomeCounts count how a service's requests ended.
@@ -84,6 +93,14 @@ type Snapshot struct {
 	Latency  HistogramSnapshot
 	Draining bool
 	Started  time.Time // when the broker was made: Taken - Started is its uptime
+	// ClientsSeen is how many client connections (ROUTER identities) sent
+	// a request within the last ClientSeenWindow (at most
+	// MaxTrackedClients), plus those silent longer whose requests the
+	// broker still holds.
+	ClientsSeen int
+	Curve       bool // the endpoints are CURVE servers
+	AccessKeys  int  // keys in the access policy; 0 without one
+	AccessRules int  // its allow lines; 0: every listed key may do everything
 }
 
 // snapshotChunk is how many services one turn of the loop copies for a
@@ -101,8 +118,17 @@ func (c *core) snapshot(now time.Time) Snapshot {
 // snapshotHead copies everything but the services: counters kept as the
 // loop goes, so O(1).
 func (c *core) snapshotHead(now time.Time) Snapshot {
-	return Snapshot{Taken: now, Queued: c.queued, InFlight: c.held, Counters: c.counters,
-		Latency: c.latency.snapshot(), Draining: c.draining, Started: c.born}
+	c.clients.expire(now)
+	snap := Snapshot{Taken: now, Queued: c.queued, InFlight: c.held, Counters: c.counters,
+		Latency: c.latency.snapshot(), Draining: c.draining, Started: c.born, ClientsSeen: len(c.clients.conns),
+		Curve: c.cfg.CurveSecretKey != ""}
+	if c.zap != nil {
+		snap.Counters.HandshakesAccepted, snap.Counters.HandshakesRefused = c.zap.accepted.Load(), c.zap.refused.Load()
+	}
+	if c.access != nil {
+		snap.AccessKeys, snap.AccessRules = c.access.Keys(), c.access.Rules()
+	}
+	return snap
 }
 
 // copyServices appends to dst the services of up to n slots from slot

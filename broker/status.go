@@ -14,23 +14,28 @@ import (
 // Names are in PrintableName form (any byte that is not UTF-8 as \xNN, a
 // backslash as \\); Href is the service's own page, its name query-escaped.
 type Status struct {
-	Version      string          `json:"version"` // the protocol version the broker reports (broker.Version)
-	Build        string          `json:"build"`   // the module version and commit of this binary's build
-	Taken        time.Time       `json:"taken"`
-	Started      time.Time       `json:"started"`
-	UptimeS      float64         `json:"uptime_s"`
-	Draining     bool            `json:"draining"`
-	ServiceCount int             `json:"service_count"` // all the broker knows, listed here or not
-	Queued       int             `json:"queued"`
-	InFlight     int             `json:"in_flight"`
+	Version      string    `json:"version"` // the protocol version the broker reports (broker.Version)
+	Build        string    `json:"build"`   // the module version and commit of this binary's build
+	Taken        time.Time `json:"taken"`
+	Started      time.Time `json:"started"`
+	UptimeS      float64   `json:"uptime_s"`
+	Draining     bool      `json:"draining"`
+	ServiceCount int       `json:"service_count"` // all the broker knows, listed here or not
+	Queued       int       `json:"queued"`
+	InFlight     int       `json:"in_flight"`
+	// ClientsSeen: client connections (ROUTER identities) that sent a
+	// request within the last ClientsSeenS seconds, at most
+	// MaxTrackedClients.
+	ClientsSeen  int             `json:"clients_seen"`
+	ClientsSeenS int             `json:"clients_seen_window_s"`
+	Security     StatusSecurity  `json:"security"`
 	WindowS      int             `json:"window_s"` // the window of rate, p50 and p99: the last one to two of these
 	Counters     StatusCounters  `json:"counters"`
 	Services     []StatusService `json:"services"`
 	Next         string          `json:"next,omitempty"` // the next page's query (after=NAME&limit=N), "" on the last
 }
 
-// StatusCounters are the broker-wide counts since start. Connected clients
-// are not counted: the broker keeps no per-client state for plain clients.
+// StatusCounters are the broker-wide counts since start.
 type StatusCounters struct {
 	Requests          uint64 `json:"requests"`
 	Rejected          uint64 `json:"rejected"`
@@ -38,6 +43,18 @@ type StatusCounters struct {
 	WorkersRegistered uint64 `json:"workers_registered"`
 	WorkersExpired    uint64 `json:"workers_expired"`
 	Violations        uint64 `json:"protocol_violations"`
+	HandshakesRefused uint64 `json:"handshakes_refused"` // CURVE keys not in the access policy
+	AccessRefused     uint64 `json:"access_refused"`     // requests and MMI queries refused by the policy
+	ReadyRefused      uint64 `json:"ready_refused"`      // workers refused at READY by the policy
+	AccessRevoked     uint64 `json:"access_revoked"`     // workers disconnected by a new policy
+	Limited           uint64 `json:"limited"`            // requests over a per-connection limit
+}
+
+// StatusSecurity says how the broker's endpoints are protected.
+type StatusSecurity struct {
+	Curve       bool `json:"curve"`        // the endpoints are CURVE servers
+	AccessKeys  int  `json:"access_keys"`  // keys in the access policy; 0: none (every key let in)
+	AccessRules int  `json:"access_rules"` // its allow lines; 0: every listed key may do everything
 }
 
 // StatusService is one service's row.
@@ -90,8 +107,12 @@ func (s Snapshot) StatusPage(after string, limit int) Status {
 	st := Status{Version: Version, Build: version.Read().String(), Taken: s.Taken, Started: s.Started,
 		UptimeS: s.Taken.Sub(s.Started).Seconds(), Draining: s.Draining, ServiceCount: len(s.Services),
 		Queued: s.Queued, InFlight: s.InFlight, WindowS: int(StatsWindow / time.Second),
+		ClientsSeen: s.ClientsSeen, ClientsSeenS: int(ClientSeenWindow / time.Second),
+		Security: StatusSecurity{Curve: s.Curve, AccessKeys: s.AccessKeys, AccessRules: s.AccessRules},
 		Counters: StatusCounters{Requests: c.Requests, Rejected: c.Rejected, Malformed: c.Malformed,
-			WorkersRegistered: c.WorkersRegistered, WorkersExpired: c.WorkersExpired, Violations: c.Violations},
+			WorkersRegistered: c.WorkersRegistered, WorkersExpired: c.WorkersExpired, Violations: c.Violations,
+			HandshakesRefused: c.HandshakesRefused, AccessRefused: c.AccessRefused, ReadyRefused: c.ReadyRefused,
+			AccessRevoked: c.AccessRevoked, Limited: c.Limited},
 		Services: []StatusService{}}
 	if s.Started.IsZero() {
 		st.UptimeS = 0

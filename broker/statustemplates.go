@@ -96,7 +96,9 @@ var overviewPage = template.Must(template.New("overview").Funcs(pageFuncs).Parse
 <dt>Services</dt><dd>{{.ServiceCount}}</dd>
 <dt>Requests</dt><dd>{{.Queued}} queued, {{.InFlight}} in flight, {{.Counters.Requests}} received, {{.Counters.Rejected}} rejected, {{.Counters.Malformed}} malformed</dd>
 <dt>Workers</dt><dd>{{.Counters.WorkersRegistered}} registered, {{.Counters.WorkersExpired}} expired, {{.Counters.Violations}} disconnected for violations</dd>
-<dt>Clients</dt><dd>not counted (plain MDP clients leave no state in the broker)</dd>
+<dt>Clients</dt><dd>{{.ClientsSeen}} connections sent a request in the last {{window .ClientsSeenS}}; {{.Counters.Limited}} requests over a per-connection limit</dd>
+<dt>Security</dt><dd>{{if .Security.Curve}}CURVE, {{if .Security.AccessKeys}}access policy of {{.Security.AccessKeys}} keys and {{.Security.AccessRules}} rules{{else}}<span class="err">no access policy: every key let in</span>{{end}}{{else}}<span class="err">plain endpoints (no CURVE)</span>{{end}};
+{{.Counters.HandshakesRefused}} handshakes refused, {{.Counters.AccessRefused}} requests and {{.Counters.ReadyRefused}} workers refused by the policy, {{.Counters.AccessRevoked}} workers disconnected by a reload</dd>
 </dl>
 <h2>Services</h2>
 <p>Rate, p50 and p99: answered requests over the last {{window .WindowS}}. Errors by status: 4xx and 5xx from workers, 502 workers failed, 503 rejected, 504 expired.</p>

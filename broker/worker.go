@@ -39,6 +39,8 @@ type worker struct {
 	name       string   // declared in XREADY, for discovery
 	swVersion  string
 	metadata   map[string]string
+	key        string // its CURVE key's Z85 (User-Id), "" on a plain endpoint
+	address    string // its IP address (Peer-Address), "" on ipc and inproc
 	served     uint64 // final replies
 	errors     uint64 // error replies
 }

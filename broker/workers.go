@@ -57,6 +57,9 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 		c.sendDisconnect(id, m.Version)
 		return
 	}
+	if !c.admitWorker(now, id, m) {
+		return
+	}
 	w := &worker{
 		id:       string(id),
 		identity: id,
@@ -68,6 +71,8 @@ func (c *core) register(now time.Time, id []byte, m *mdp.Message) {
 		lastSend: now,
 
 		registered: now,
+		key:        c.caller(),
+		address:    string(c.from.addr),
 	}
 	level := uint8(1)
 	if m.Ext {

@@ -48,8 +48,9 @@ func (b *logBucket) take(now time.Time) (bool, uint64) {
 
 // logWorker logs a worker's arrival or departure (why is empty for an
 // arrival) if its service's bucket allows. The worker is named by the
-// broker's opaque id for its connection (mmi.workers' id): libzmq does not
-// hand the peer's address to a ROUTER cheaply. The service's name is in
+// broker's opaque id for its connection (mmi.workers' id), with its IP
+// address (the READY's Peer-Address) and, on CURVE, its key. The
+// service's name is in
 // PrintableName form, so that its bytes survive the log's encoding.
 func (c *core) logWorker(now time.Time, w *worker, why string) {
 	ok, suppressed := w.service.joinLog.take(now)
@@ -60,6 +61,12 @@ func (c *core) logWorker(now time.Time, w *worker, why string) {
 		zap.Uint8("tier", w.tier.level), zap.Int("capacity", w.capacity), zap.String("mode", w.service.mode.String())}
 	if w.name != "" {
 		fields = append(fields, zap.String("name", w.name))
+	}
+	if w.address != "" {
+		fields = append(fields, zap.String("address", w.address))
+	}
+	if w.key != "" {
+		fields = append(fields, zap.String("key", w.key))
 	}
 	if suppressed > 0 {
 		fields = append(fields, zap.Uint64("suppressed", suppressed))
@@ -81,6 +88,9 @@ func (c *core) logRefused(now time.Time, s *service, id []byte, why string) {
 	}
 	fields := []zap.Field{zap.String("service", PrintableName(s.name)), zap.String("worker", hex.EncodeToString(id)),
 		zap.String("why", why)}
+	if len(c.from.addr) > 0 {
+		fields = append(fields, zap.ByteString("address", c.from.addr))
+	}
 	if suppressed > 0 {
 		fields = append(fields, zap.Uint64("suppressed", suppressed))
 	}

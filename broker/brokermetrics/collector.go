@@ -80,6 +80,7 @@ func (c *Collector) collect(s broker.Snapshot, ch chan<- prometheus.Metric) {
 	gauge(ch, servicesDesc, float64(len(s.Services)))
 	gauge(ch, unlistedDesc, float64(len(s.Services)-len(listed)))
 	gauge(ch, drainingDesc, boolValue(s.Draining))
+	gauge(ch, clientsDesc, float64(s.ClientsSeen))
 	if !s.Started.IsZero() {
 		gauge(ch, startTimeDesc, float64(s.Started.UnixNano())/1e9)
 	}

@@ -37,6 +37,7 @@ var (
 	servicesDesc  = desc("mdbroker_services", "Services the broker knows.")
 	unlistedDesc  = desc("mdbroker_services_unlisted", "Services left out of the per-service series (see broker.MaxMetricServices).")
 	drainingDesc  = desc("mdbroker_draining", "1 while the broker shuts down gracefully.")
+	clientsDesc   = desc("mdbroker_clients_seen", "Client connections that sent a request within the last minute.")
 	startTimeDesc = desc("mdbroker_start_time_seconds", "When the broker was made, in seconds since the Unix epoch.")
 )
 
@@ -44,7 +45,7 @@ var (
 func allDescs() []*prometheus.Desc {
 	d := []*prometheus.Desc{requestsDesc, latencyDesc, serviceLatencyDesc, queueDepthDesc, queueBytesDesc, workersDesc,
 		modeDesc, activationsDesc, tierWorkersDesc, buildInfoDesc, queuedDesc, inFlightDesc, servicesDesc, unlistedDesc,
-		drainingDesc, startTimeDesc}
+		drainingDesc, startTimeDesc, clientsDesc}
 	for _, c := range counterRows {
 		d = append(d, c.desc)
 	}
