@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/curveflags"
 )
 
 // command is one of mdcli's commands: what usage says about it, what shell
@@ -37,6 +38,8 @@ var commands = []command{
 		subcommands: []string{"submit", "status", "fetch", "close"}},
 	{name: "kv", args: "SUBCOMMAND ...", summary: "an mdkv store: put, get, del, cas, incr, scan, status (mdcli kv for details)",
 		subcommands: []string{"put", "get", "del", "cas", "incr", "scan", "status", "transfer", "add", "remove"}},
+	{name: "keygen", args: "FILE", summary: "make a CURVE key pair: the secret key in FILE (mode 0600), the public key in FILE.pub; never overwrites",
+		offline: true, check: func(rest []string) string { return unless(len(rest) == 1, "keygen needs exactly one FILE") }},
 	{name: "completion", args: "bash|zsh", summary: "print a shell completion script (source it from your shell's rc file)",
 		subcommands: []string{"bash", "zsh"}, offline: true,
 		check: func(rest []string) string {
@@ -76,6 +79,9 @@ A FRAME is taken as it is, except:
 A frame from stdin or a file may hold up to 16 MiB, the broker's default message bound.
 
 brokers: --broker (repeatable), else $` + brokerEnv + ` (comma-separated), else ` + defaultBroker + `.
+CURVE: --server-key BROKER.pub --key FILE (else $` + curveflags.ServerKeyEnv + ` and $` + curveflags.KeyEnv + `): the broker's
+public key file and this client's secret key file (mdcli keygen FILE makes one); a secret key
+file open to other users is refused. A broker that refuses the key looks like no broker at all.
 On a timeout, mdcli asks the brokers (mmi.service, within 1s more) and says which case it is:
 no broker answered, the service has no worker, or its worker was too slow.
 "--" ends the flags.
@@ -106,6 +112,7 @@ func newFlagSet(cfg *config, brokers *brokerList) *flag.FlagSet {
 	fs.BoolVar(&cfg.failFast, "fail-fast", false, "fail at once with 404 when the service has no worker")
 	fs.BoolVar(&cfg.json, "json", false, "print results and errors as JSON on stdout (stream: one line per reply, \"final\" true on the last)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	cfg.curve.Register(fs)
 	return fs
 }
 

@@ -51,7 +51,7 @@ func TestBashCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ line, want string }{
-		{"mdcli ", "call stream services service workers titanic kv completion"},
+		{"mdcli ", "call stream services service workers titanic kv keygen completion"},
 		{"mdcli s", "stream services service"},
 		{"mdcli ti", "titanic"},
 		{"mdcli --broker tcp://127.0.0.1:5555 kv g", "get"},

@@ -27,10 +27,12 @@ type timeoutCause struct {
 // spent its attempts), whether a service has a worker, and from the answer
 // (or its absence) tells why a request to it timed out. parent is the
 // command's context without the request's deadline (Ctrl-C still ends it).
-func explainer(parent context.Context, brokers []string) func(service string) timeoutCause {
+// extra are options of the command's client it needs too (CURVE keys).
+func explainer(parent context.Context, brokers []string, extra ...clients.Option) func(service string) timeoutCause {
 	return func(service string) timeoutCause {
-		c, err := clients.New(brokers, clients.WithRetries(len(brokers)-1), clients.WithBackoff(0, 0),
-			clients.WithTimeout(mmiProbeTimeout/time.Duration(len(brokers))))
+		opts := append([]clients.Option{clients.WithRetries(len(brokers) - 1), clients.WithBackoff(0, 0),
+			clients.WithTimeout(mmiProbeTimeout / time.Duration(len(brokers)))}, extra...)
+		c, err := clients.New(brokers, opts...)
 		if err != nil {
 			return timeoutCause{}
 		}

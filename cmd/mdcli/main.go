@@ -7,6 +7,7 @@
 //	mdcli workers NAME               list a service's workers (mmi.workers, every page)
 //	mdcli titanic SUBCOMMAND ...     Titanic (9/TSP): submit, status, fetch, close
 //	mdcli kv SUBCOMMAND ...          an mdkv store: put, get, del, cas, incr, scan, status
+//	mdcli keygen FILE                make a CURVE key pair: FILE (secret, 0600) and FILE.pub
 //	mdcli completion bash|zsh        print a shell completion script
 //	mdcli --version                  print the build (module version, or the commit)
 //
@@ -22,7 +23,12 @@
 // is a frame, as is, and "--" ends the flags): --broker ENDPOINT
 // (repeatable; without it the comma-separated list in $MAJORDOMO_BROKER,
 // else tcp://127.0.0.1:5555), --timeout (the whole call, retries
-// included), --retries, --fail-fast, --json, --version.
+// included), --retries, --fail-fast, --json, --version, and for a broker
+// that speaks CURVE --server-key BROKER.pub --key FILE (else
+// $MAJORDOMO_SERVER_KEY and $MAJORDOMO_KEY): the broker's public key file
+// and mdcli's own secret key file, which is refused when other users may
+// read it. A broker that refuses the key, or whose key is another, looks
+// like no broker at all: the call times out (exit 3).
 //
 // A FRAME "-" is all of stdin, "@PATH" a file's contents, "@@TEXT" the
 // text "@TEXT"; either may hold up to 16 MiB. When a call or stream times

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/curveflags"
 	"github.com/majordomo-go/majordomo/internal/version"
 )
 
@@ -33,6 +34,7 @@ type config struct {
 	failFast    bool
 	json        bool
 	version     bool
+	curve       curveflags.Files // --server-key, --key (and their env)
 }
 
 // attemptTimeout shares the whole call's time among its attempts.
@@ -69,6 +71,8 @@ func runIn(ctx context.Context, p process, args []string) int {
 		return code
 	case cmd == "completion":
 		return printCompletion(p.stdout, p.stderr, rest[0])
+	case cmd == "keygen":
+		return keygen(p.stdout, p.stderr, cfg.json, rest[0])
 	}
 	out := &output{json: cfg.json, stdout: p.stdout, stderr: p.stderr}
 	var body [][]byte
@@ -85,7 +89,7 @@ func runIn(ctx context.Context, p process, args []string) int {
 		return exitUsage
 	}
 	defer c.Close()
-	out.explain = explainer(ctx, cfg.brokers)
+	out.explain = explainer(ctx, cfg.brokers, cfg.curve.ClientOptions()...)
 	out.brokers = cfg.brokers
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
@@ -117,6 +121,7 @@ func newClient(cfg config) (*clients.Client, error) {
 	if cfg.failFast {
 		opts = append(opts, clients.WithFailFast())
 	}
+	opts = append(opts, cfg.curve.ClientOptions()...)
 	return clients.New(cfg.brokers, opts...)
 }
 
@@ -178,6 +183,12 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (cfg
 		return bad(fmt.Sprintf("unknown command %q", cmd))
 	case c.check != nil && c.check(rest) != "":
 		return bad(c.check(rest))
+	}
+	if !c.offline {
+		cfg.curve = cfg.curve.WithEnv(getenv)
+		if err := cfg.curve.Check(); err != nil {
+			return bad(err.Error())
+		}
 	}
 	return cfg, cmd, rest, exitOK
 }
