@@ -13,13 +13,14 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // waitForService waits until the broker knows a worker for service.
 func waitForService(t *testing.T, c *Client, service string) {
 	t.Helper()
-	waitFor(t, service+" registered", 10*time.Second, func() bool {
+	mdptest.WaitFor(t, service+" registered", func() bool {
 		ok, err := c.ServiceExists(testContext(t, 10*time.Second), service)
 		return err == nil && ok
 	})
@@ -31,7 +32,7 @@ func waitForService(t *testing.T, c *Client, service string) {
 // leave time for.
 func connect(t *testing.T, c *Client) {
 	t.Helper()
-	waitFor(t, "a connection to the broker", 20*time.Second, func() bool {
+	mdptest.WaitFor(t, "a connection to the broker", func() bool {
 		_, err := c.ServiceExists(testContext(t, 20*time.Second), "connect")
 		return err == nil
 	})
@@ -266,7 +267,7 @@ func testAllAttemptsTimeOut(t *testing.T, start startBrokerFunc) {
 	if s.Attempts-before.Attempts != 3 || s.Retries-before.Retries != 2 || int(s.Timeouts-before.Timeouts)+expired != 1 || s.Pending != 0 {
 		t.Fatalf("stats %+v, before %+v", s, before)
 	}
-	waitFor(t, "three requests at the broker", 10*time.Second, func() bool { return b.Work() == 3 })
+	mdptest.WaitFor(t, "three requests at the broker", func() bool { return b.Work() == 3 })
 }
 
 // The ctx deadline bounds the whole request, however long the attempt
@@ -327,7 +328,7 @@ func testMMI(t *testing.T, start startBrokerFunc) {
 	startWorker(t, b.Endpoint(), "echo", echo)
 	c := newClient(t, []string{b.Endpoint()})
 	ctx := testContext(t, 10*time.Second)
-	waitFor(t, "echo registered", 10*time.Second, func() bool {
+	mdptest.WaitFor(t, "echo registered", func() bool {
 		ok, err := c.ServiceExists(ctx, "echo")
 		return err == nil && ok
 	})
@@ -399,7 +400,7 @@ func TestDeadlineTravelsToBroker(t *testing.T) {
 		t.Fatalf("broker got timeout %v, want 3 attempts × 300ms", d)
 	}
 	c.Go(context.Background(), "nobody").Wait()
-	waitFor(t, "all five requests at the broker", 10*time.Second, func() bool { return b.Work() == 5 })
+	mdptest.WaitFor(t, "all five requests at the broker", func() bool { return b.Work() == 5 })
 	if d := time.Duration(b.lastTimeout.Load()); d != 300*time.Millisecond {
 		t.Fatalf("last attempt carried %v, want 300ms", d)
 	}
@@ -429,7 +430,7 @@ func TestRealBrokerErrors(t *testing.T) {
 		default:
 		}
 	}()
-	waitFor(t, "the first request queued", 10*time.Second, func() bool { return b.Requests() >= 3 })
+	mdptest.WaitFor(t, "the first request queued", func() bool { return b.Requests() >= 3 })
 	if _, err := c.Request(ctx, "absent"); !errors.Is(err, ErrOverloaded) {
 		t.Fatalf("queue full: %v", err)
 	}

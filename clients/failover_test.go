@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -90,7 +91,7 @@ func TestRequestWaitsForBrokerToComeUp(t *testing.T) {
 		for i := range calls {
 			calls[i] = c.Go(testContext(t, time.Minute), "echo", []byte{byte(i)})
 		}
-		waitFor(t, "every request pending", 10*time.Second, func() bool { return c.Stats().Pending == int64(len(calls)) })
+		mdptest.WaitFor(t, "every request pending", func() bool { return c.Stats().Pending == int64(len(calls)) })
 		start(t, ep)
 		startWorker(t, ep, "echo", echo)
 		for i, call := range calls {
@@ -114,7 +115,7 @@ func TestBrokerSeesNewIdentityAfterReconnect(t *testing.T) {
 		t.Run(when, func(t *testing.T) {
 			forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
 				b := start(t, "")
-				proxy := startProxy(t, b.Endpoint())
+				proxy := mdptest.StartProxy(t, b.Endpoint())
 				entered, unblock := make(chan struct{}), make(chan struct{})
 				var runs atomic.Int64
 				startWorkerHeartbeat(t, b.Endpoint(), "slow", 2*time.Second, func(m *mdp.Message) action {
@@ -134,12 +135,12 @@ func TestBrokerSeesNewIdentityAfterReconnect(t *testing.T) {
 				case <-time.After(20 * time.Second):
 					t.Fatal("the worker never got the request")
 				}
-				proxy.Cut()
+				proxy.Reset()
 				if when == "answer after retry" {
 					// The retry reaches the broker through a new connection
 					// while the worker still holds the request.
-					waitFor(t, "a retry at the broker", 20*time.Second, func() bool {
-						return proxy.accepted.Load() >= 2 && b.Requests() >= 2
+					mdptest.WaitFor(t, "a retry at the broker", func() bool {
+						return proxy.Accepted() >= 2 && b.Requests() >= 2
 					})
 				}
 				release()
@@ -166,7 +167,7 @@ func TestBrokerSeesNewIdentityAfterReconnect(t *testing.T) {
 func TestLate503FromEarlierBrokerIgnored(t *testing.T) {
 	bHas, aRefused := make(chan struct{}), make(chan struct{})
 	var aRequests atomic.Int64
-	a := startScriptedBroker(t, true, func(p *plainBroker, id []byte, m *mdp.Message) {
+	a := startScriptedBroker(t, true, func(c *mdptest.Call, id []byte, m *mdp.Message) {
 		if aRequests.Add(1) > 1 {
 			return
 		}
@@ -177,20 +178,16 @@ func TestLate503FromEarlierBrokerIgnored(t *testing.T) {
 		}
 		refusal := mdp.Message{Version: mdp.V02, Ext: true, Kind: mdp.ClientError, Service: m.Service, UUID: m.UUID,
 			Status: mdp.StatusOverloaded, Text: "shutting down"}
-		frames, err := refusal.AppendFrames([][]byte{id})
-		if err != nil {
-			panic(err)
-		}
-		p.sock.SendMessage(frames)
+		c.SendMessage(id, refusal)
 		close(aRefused)
 	})
 	b := startRealBroker(t, "")
-	c := newClient(t, []string{a.endpoint, b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(1),
+	c := newClient(t, []string{a.Endpoint, b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(1),
 		WithBackoff(time.Millisecond, time.Millisecond))
 	startWorkerHeartbeat(t, b.Endpoint(), "svc", 2*time.Second, func(m *mdp.Message) action {
 		close(bHas)
 		<-aRefused
-		if !eventually(20*time.Second, func() bool { s := c.Stats(); return s.Stale+s.Rejected > 0 }) {
+		if !mdptest.Eventually(20*time.Second, func() bool { s := c.Stats(); return s.Stale+s.Rejected > 0 }) {
 			t.Error("the client never saw A's 503")
 		}
 		return action{final: frames("from B")}

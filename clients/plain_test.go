@@ -8,17 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
 func TestPlainMDP01(t *testing.T) {
-	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+	p := startPlainBroker(t, func(c *mdptest.Call, id []byte, m *mdp.Message) {
 		if m.Version != mdp.V01 {
 			t.Errorf("request in %v", m.Version)
 		}
-		p.reply(id, m, false, append([][]byte{[]byte("echo")}, m.Body...)...)
+		c.ReplyPlain(id, m, false, append([][]byte{[]byte("echo")}, m.Body...)...)
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01))
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV01))
 	ctx := testContext(t, 10*time.Second)
 	for i := 0; i < 3; i++ {
 		reply, err := c.Request(ctx, "svc", []byte("hi"))
@@ -27,7 +28,7 @@ func TestPlainMDP01(t *testing.T) {
 		}
 	}
 	// Answered sockets are reused: one identity for the three requests.
-	ids := p.seen()
+	ids := p.Senders()
 	if len(ids) != 3 || !bytes.Equal(ids[0], ids[2]) {
 		t.Fatalf("identities %x", ids)
 	}
@@ -39,22 +40,22 @@ func TestPlainMDP01(t *testing.T) {
 func TestPlainRetryUsesFreshSocket(t *testing.T) {
 	var first []byte
 	var firstReq mdp.Message
-	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+	p := startPlainBroker(t, func(c *mdptest.Call, id []byte, m *mdp.Message) {
 		if first == nil {
 			first, firstReq = id, *m
 			return // no answer yet
 		}
-		p.reply(first, &firstReq, false, []byte("stale"))
-		p.reply(id, m, false, []byte("fresh"))
+		c.ReplyPlain(first, &firstReq, false, []byte("stale"))
+		c.ReplyPlain(id, m, false, []byte("fresh"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(200*time.Millisecond), WithRetries(5))
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV01), WithTimeout(200*time.Millisecond), WithRetries(5))
 	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("fresh")) {
 		t.Fatalf("reply %q, %v", reply, err)
 	}
 	// Every attempt came from an identity of its own (on a loaded machine
 	// there may be more than one retry).
-	ids := p.seen()
+	ids := p.Senders()
 	distinct := map[string]bool{}
 	for _, id := range ids {
 		distinct[string(id)] = true
@@ -73,14 +74,14 @@ func TestPlainRetryUsesFreshSocket(t *testing.T) {
 }
 
 func TestPlainMDP02Stream(t *testing.T) {
-	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+	p := startPlainBroker(t, func(c *mdptest.Call, id []byte, m *mdp.Message) {
 		if m.Version != mdp.V02 {
 			t.Errorf("request in %v", m.Version)
 		}
-		p.reply(id, m, true, []byte("part"))
-		p.reply(id, m, false, []byte("final"))
+		c.ReplyPlain(id, m, true, []byte("part"))
+		c.ReplyPlain(id, m, false, []byte("final"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV02))
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV02))
 	s := c.Stream(testContext(t, 10*time.Second), "svc")
 	defer s.Close()
 	var got []string
@@ -93,13 +94,13 @@ func TestPlainMDP02Stream(t *testing.T) {
 }
 
 func TestPlainTimeoutAndCancel(t *testing.T) {
-	p := startPlainBroker(t, func(*plainBroker, []byte, *mdp.Message) {})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(20*time.Millisecond), WithRetries(1))
+	p := startPlainBroker(t, func(*mdptest.Call, []byte, *mdp.Message) {})
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV01), WithTimeout(20*time.Millisecond), WithRetries(1))
 	if _, err := c.Request(context.Background(), "svc"); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
-	waitFor(t, "two attempts from two identities", 10*time.Second, func() bool { return len(p.seen()) == 2 })
-	if ids := p.seen(); bytes.Equal(ids[0], ids[1]) {
+	mdptest.WaitFor(t, "two attempts from two identities", func() bool { return len(p.Senders()) == 2 })
+	if ids := p.Senders(); bytes.Equal(ids[0], ids[1]) {
 		t.Fatal("the retry reused the timed-out socket")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -114,12 +115,12 @@ func TestPlainTimeoutAndCancel(t *testing.T) {
 // Garbage and replies in the wrong protocol are dropped and counted; the
 // request still gets its reply.
 func TestMalformedRepliesDroppedAndCounted(t *testing.T) {
-	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
-		p.sock.SendMessage(id, "", "MDPX01", "junk")
-		p.reply(id, &mdp.Message{Version: mdp.V02, Service: m.Service}, false, []byte("wrong version"))
-		p.reply(id, m, false, []byte("right"))
+	p := startPlainBroker(t, func(c *mdptest.Call, id []byte, m *mdp.Message) {
+		c.SendTo(id, []byte{}, []byte("MDPX01"), []byte("junk"))
+		c.ReplyPlain(id, &mdp.Message{Version: mdp.V02, Service: m.Service}, false, []byte("wrong version"))
+		c.ReplyPlain(id, m, false, []byte("right"))
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01))
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV01))
 	reply, err := c.Request(testContext(t, 10*time.Second), "svc")
 	if err != nil || !equalFrames(reply, frames("right")) {
 		t.Fatalf("reply %q, %v", reply, err)
@@ -165,12 +166,12 @@ func TestPlainClientsThroughRealBroker(t *testing.T) {
 // An answered socket is reused; the socket of a cancelled request is not:
 // the broker's late reply to it must not be read as the next request's.
 func TestPlainCancelDropsSocket(t *testing.T) {
-	p := startPlainBroker(t, func(p *plainBroker, id []byte, m *mdp.Message) {
+	p := startPlainBroker(t, func(c *mdptest.Call, id []byte, m *mdp.Message) {
 		if string(m.Body[0]) != "hang" {
-			p.reply(id, m, false, m.Body...)
+			c.ReplyPlain(id, m, false, m.Body...)
 		}
 	})
-	c := newClient(t, []string{p.endpoint}, WithProtocol(ProtocolV01), WithTimeout(time.Minute))
+	c := newClient(t, []string{p.Endpoint}, WithProtocol(ProtocolV01), WithTimeout(time.Minute))
 	ask := func(what string) {
 		t.Helper()
 		if reply, err := c.Request(testContext(t, 10*time.Second), "svc", []byte(what)); err != nil || !equalFrames(reply, frames(what)) {
@@ -180,13 +181,13 @@ func TestPlainCancelDropsSocket(t *testing.T) {
 	ask("one")
 	ctx, cancel := context.WithCancel(context.Background())
 	call := c.Go(ctx, "svc", []byte("hang"))
-	waitFor(t, "the hanging request at the broker", 10*time.Second, func() bool { return len(p.seen()) == 2 })
+	mdptest.WaitFor(t, "the hanging request at the broker", func() bool { return len(p.Senders()) == 2 })
 	cancel()
 	if _, err := call.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want Canceled", err)
 	}
 	ask("two")
-	ids := p.seen()
+	ids := p.Senders()
 	if !bytes.Equal(ids[0], ids[1]) {
 		t.Fatalf("identities %x: the answered socket was not reused", ids)
 	}

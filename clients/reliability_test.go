@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/goleak"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -62,7 +63,7 @@ func testBrokerRestartMidRequest(t *testing.T, start startBrokerFunc, atWorker b
 			t.Fatal("the worker never got the request")
 		}
 	} else {
-		waitFor(t, "the request at the first broker", 10*time.Second, func() bool { return b1.Requests() >= 1 })
+		mdptest.WaitFor(t, "the request at the first broker", func() bool { return b1.Requests() >= 1 })
 	}
 	b1.Stop()
 	if atWorker {
@@ -185,7 +186,7 @@ func testDroppedRepliesCountedOnce(t *testing.T, start startBrokerFunc) {
 	// so that the retries are certain.
 	waitRetry := func() {
 		r0 := c.Stats().Retries
-		if !eventually(10*time.Second, func() bool { return c.Stats().Retries != r0 }) {
+		if !mdptest.Eventually(10*time.Second, func() bool { return c.Stats().Retries != r0 }) {
 			t.Error("the client never retried")
 		}
 	}
@@ -284,7 +285,7 @@ func testCancelReleasesEverything(t *testing.T, start startBrokerFunc) {
 		calls[i] = c.Go(ctx, "nobody")
 	}
 	streams := []*Stream{c.Stream(ctx, "nobody"), c.Stream(context.Background(), "nobody")}
-	waitFor(t, "every request pending", 10*time.Second, func() bool { return c.Stats().Pending == n+2 })
+	mdptest.WaitFor(t, "every request pending", func() bool { return c.Stats().Pending == n+2 })
 	cancel()
 	streams[1].Close()
 	for i, call := range calls {
@@ -307,7 +308,7 @@ func testCancelReleasesEverything(t *testing.T, start startBrokerFunc) {
 	}
 	goleak.VerifyNone(t, running) // nothing left behind by the calls
 	// Already cancelled: fails without reaching the broker.
-	waitFor(t, "every request at the broker", 10*time.Second, func() bool { return b.Requests() == n+3 })
+	mdptest.WaitFor(t, "every request at the broker", func() bool { return b.Requests() == n+3 })
 	if _, err := c.Request(ctx, "echo"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
@@ -331,7 +332,7 @@ func TestStaleRepliesDroppedAndCounted(t *testing.T) {
 				t.Fatalf("request %d: %q, %v", i, reply, err)
 			}
 		}
-		waitFor(t, "five stale replies", 10*time.Second, func() bool { return c.Stats().Stale == n })
+		mdptest.WaitFor(t, "five stale replies", func() bool { return c.Stats().Stale == n })
 		if s := c.Stats(); s.Replies != n {
 			t.Fatalf("stats %+v", s)
 		}
@@ -341,7 +342,7 @@ func TestStaleRepliesDroppedAndCounted(t *testing.T) {
 		c := newClient(t, []string{b.Endpoint()}, WithTimeout(100*time.Millisecond), WithRetries(0))
 		startWorkerHeartbeat(t, b.Endpoint(), "slow", 2*time.Second, func(m *mdp.Message) action {
 			if string(m.Body[0]) == "late" { // answer once the client has given up
-				if !eventually(20*time.Second, func() bool { return c.Stats().Timeouts == 1 }) {
+				if !mdptest.Eventually(20*time.Second, func() bool { return c.Stats().Timeouts == 1 }) {
 					t.Error("the client never gave up")
 				}
 			}
@@ -353,7 +354,7 @@ func TestStaleRepliesDroppedAndCounted(t *testing.T) {
 		}
 		// The next request on the socket gets its own reply, not the late one.
 		c2 := c.Go(testContext(t, 20*time.Second), "slow", []byte("next"))
-		waitFor(t, "the late reply dropped", 20*time.Second, func() bool { return c.Stats().Stale == 1 })
+		mdptest.WaitFor(t, "the late reply dropped", func() bool { return c.Stats().Stale == 1 })
 		if reply, err := c2.Wait(); err != nil && !errors.Is(err, ErrTimeout) || err == nil && !equalFrames(reply, frames("next")) {
 			t.Fatalf("next: %q, %v", reply, err)
 		}
@@ -372,7 +373,7 @@ func testCloseFailsPendingAndLaterCalls(t *testing.T, start startBrokerFunc) {
 	}
 	call := c.Go(context.Background(), "nobody")
 	stream := c.Stream(context.Background(), "nobody")
-	waitFor(t, "the calls at the broker", 10*time.Second, func() bool { return b.Requests() == 2 })
+	mdptest.WaitFor(t, "the calls at the broker", func() bool { return b.Requests() == 2 })
 	c.Close()
 	if _, err := call.Wait(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("pending call: %v", err)

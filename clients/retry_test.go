@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"errors"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestRetriesKeepTheUUID(t *testing.T) {
 		if s := c.Stats(); s.Requests-before.Requests != 2 || s.Attempts-before.Attempts != 6 {
 			t.Fatalf("stats %+v, before %+v", s, before)
 		}
-		waitFor(t, "six attempts at the broker", 10*time.Second, func() bool { return b.Work() == 6 })
+		mdptest.WaitFor(t, "six attempts at the broker", func() bool { return b.Work() == 6 })
 		switch b := b.(type) {
 		case *fakeBroker:
 			a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
@@ -76,7 +77,7 @@ func TestRetriesBackOff(t *testing.T) {
 	if _, err := c.Request(context.Background(), "nobody"); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
-	waitFor(t, "four attempts at the broker", 10*time.Second, func() bool { return b.Work() == 4 })
+	mdptest.WaitFor(t, "four attempts at the broker", func() bool { return b.Work() == 4 })
 	a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
 	// Measured where the attempts arrive, which the network may delay by a
 	// little: less slack than the backoff itself.
@@ -99,7 +100,7 @@ func TestCancelledRequestsNeverSent(t *testing.T) {
 		for i := range calls {
 			calls[i] = c.Go(ctx, "echo")
 		}
-		waitFor(t, "every request pending", 10*time.Second, func() bool { return c.Stats().Pending == int64(len(calls)) })
+		mdptest.WaitFor(t, "every request pending", func() bool { return c.Stats().Pending == int64(len(calls)) })
 		cancel()
 		for i, call := range calls {
 			if _, err := call.Wait(); !errors.Is(err, context.Canceled) {

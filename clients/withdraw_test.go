@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"errors"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"testing"
 	"time"
 )
@@ -46,7 +47,7 @@ func TestTwoBrokersAbandonedAttemptNotRun(t *testing.T) {
 	if s := c.Stats(); s.Retries != 1 || s.Cancels != 1 {
 		t.Fatalf("stats %+v: want one retry and one withdrawal", s)
 	}
-	waitFor(t, "A withdrew the attempt", 20*time.Second, func() bool {
+	mdptest.WaitFor(t, "A withdrew the attempt", func() bool {
 		return a.counters().Cancelled == 1 && queuedAt(a) == 0
 	})
 	provesNothingLeft(t, a, "svc")
@@ -63,12 +64,12 @@ func TestCancelledRequestWithdrawnAtBroker(t *testing.T) {
 	connect(t, c)
 	ctx, cancel := context.WithCancel(testContext(t, 20*time.Second))
 	call := c.Go(ctx, "svc", []byte("cancelled"))
-	waitFor(t, "the request queued at the broker", 20*time.Second, func() bool { return queuedAt(b) == 1 })
+	mdptest.WaitFor(t, "the request queued at the broker", func() bool { return queuedAt(b) == 1 })
 	cancel()
 	if _, err := call.Wait(); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	waitFor(t, "the broker withdrew it", 20*time.Second, func() bool {
+	mdptest.WaitFor(t, "the broker withdrew it", func() bool {
 		return b.counters().Cancelled == 1 && queuedAt(b) == 0
 	})
 	if s := c.Stats(); s.Cancels != 1 || s.Cancelled != 1 {
