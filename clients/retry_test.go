@@ -3,11 +3,12 @@ package clients
 import (
 	"context"
 	"errors"
-	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // Every attempt of a request carries its UUID; another request has

@@ -3,9 +3,10 @@ package clients
 import (
 	"context"
 	"errors"
-	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"testing"
 	"time"
+
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // queuedAt reports how many requests broker b holds in its queues.

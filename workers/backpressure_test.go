@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	zmq "github.com/pebbe/zmq4"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -37,7 +38,7 @@ func TestSlowBrokerLosesNoReplies(t *testing.T) {
 		close(stalled)
 		time.Sleep(700 * time.Millisecond) // the broker busy elsewhere: the behaviour under test
 	}
-	receive(t, stalled, "the broker to stall")
+	mdptest.Receive(t, stalled, "the broker to stall")
 	b.wait(1, "XFINAL", finalFor(id))
 	next := 0
 	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.UUID == id }) {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	zmq "github.com/pebbe/zmq4"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -69,7 +70,7 @@ func startFakeBroker(t *testing.T, endpoint string, hb time.Duration, route bool
 		t.Fatal(err)
 	}
 	// The port of a broker just stopped may take a moment to be free.
-	waitFor(t, "bind "+endpoint, func() bool { return sock.Bind(endpoint) == nil })
+	mdptest.WaitFor(t, "bind "+endpoint, func() bool { return sock.Bind(endpoint) == nil })
 	ep, err := sock.GetLastEndpoint()
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +275,7 @@ func (b *fakeBroker) messages(pred func(brokerMsg) bool) []brokerMsg {
 func (b *fakeBroker) wait(n int, what string, pred func(brokerMsg) bool) brokerMsg {
 	b.t.Helper()
 	var got []brokerMsg
-	waitFor(b.t, what, func() bool {
+	mdptest.WaitFor(b.t, what, func() bool {
 		got = b.messages(pred)
 		return len(got) >= n
 	})

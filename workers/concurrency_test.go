@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -116,7 +117,7 @@ func TestOverCapacityRefused(t *testing.T) {
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	running, held, extra := uuid.New(), uuid.New(), uuid.New()
 	b.send(ready.id, xrequest("c", running, 0, "running"))
-	receive(t, started, "the first handler to start")
+	mdptest.Receive(t, started, "the first handler to start")
 	b.send(ready.id, xrequest("c", held, 0, "held"))
 	b.send(ready.id, xrequest("c", extra, 0, "extra"))
 	if got := b.wait(1, "503", finalFor(extra)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusOverloaded {
@@ -149,7 +150,7 @@ func TestHeldRequestsOfLostConnectionDropped(t *testing.T) {
 	}))
 	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	b.send(first.id, xrequest("c", uuid.New(), 0, "running"))
-	receive(t, started, "the first handler to start")
+	mdptest.Receive(t, started, "the first handler to start")
 	stale := uuid.New()
 	b.send(first.id, xrequest("c", stale, 0, "held on the lost connection"))
 	marker := uuid.New() // answered at once with 503: proves the held one was taken

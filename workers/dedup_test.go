@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -62,11 +63,11 @@ func TestDedupInFlight(t *testing.T) {
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(ready.id, xrequest("old", id, mdp.FlagClientUUID))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	b.send(ready.id, xrequest("new", id, mdp.FlagClientUUID))
 	marker := uuid.New() // a later request proves the duplicate was processed
 	b.send(ready.id, xrequest("m", marker, 0))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	close(release)
 	b.wait(1, "marker FINAL", finalFor(marker))
 	final := b.wait(1, "FINAL", finalFor(id))
@@ -211,13 +212,13 @@ func TestDedupAcrossReconnect(t *testing.T) {
 	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(first.id, xrequest("c", id, mdp.FlagClientUUID))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	b.send(first.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
 	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
 	b.send(second.id, xrequest("c2", id, mdp.FlagClientUUID))
 	marker := uuid.New()
 	b.send(second.id, xrequest("m", marker, 0))
-	receive(t, started, "a handler to start") // the marker: the re-delivery did not start a handler
+	mdptest.Receive(t, started, "a handler to start") // the marker: the re-delivery did not start a handler
 	close(release)
 	final := b.wait(1, "FINAL", finalFor(id))
 	if final.id != second.id || string(final.msg.Address) != "c2" || !bodyIs(final.msg.Body, "once") {

@@ -12,6 +12,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -74,7 +75,7 @@ func TestOurBrokerServes(t *testing.T) {
 		}
 		return streamTen(ctx, req)
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service("stream").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("stream").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 
@@ -123,7 +124,7 @@ func TestOurBrokerSlowHandler(t *testing.T) {
 		}
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service("slow").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("slow").Workers == 1 })
 	reply, err := newSDKClient(t, rb.ep).Request(testCtx(t), "slow", []byte("done"))
 	if err != nil || !bodyIs(reply, "done") {
 		t.Fatalf("slow request: %q, %v", reply, err)
@@ -143,7 +144,7 @@ func TestOurBrokerRestart(t *testing.T) {
 	}
 	rb.Stop()
 	rb2 := startBroker(t, rb.ep)
-	waitFor(t, "the worker to register again", func() bool { return rb2.service("echo").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register again", func() bool { return rb2.service("echo").Workers == 1 })
 	reply, err := newSDKClient(t, rb2.ep).Request(testCtx(t), "echo", []byte("after"))
 	if err != nil || !bodyIs(reply, "after") {
 		t.Fatalf("after the restart: %q, %v", reply, err)
@@ -167,7 +168,7 @@ func TestOurBrokerRestartMidRequest(t *testing.T) {
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c, err := clients.New([]string{rb.ep}, clients.WithTimeout(300*time.Millisecond), clients.WithRetries(50),
 		clients.WithBackoff(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {
@@ -177,11 +178,11 @@ func TestOurBrokerRestartMidRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	call := c.Go(ctx, "svc", []byte("survives"))
-	receive(t, started, "the handler to start")
+	mdptest.Receive(t, started, "the handler to start")
 
 	rb.Stop()
 	rb2 := startBroker(t, rb.ep, shortDrain)
-	waitFor(t, "the retry to reach the worker through the new broker", func() bool {
+	mdptest.WaitFor(t, "the retry to reach the worker through the new broker", func() bool {
 		return rb2.State().InFlight == 1
 	})
 	close(release)
@@ -202,7 +203,7 @@ func TestOurBrokerConcurrency(t *testing.T) {
 	rb := startBroker(t, "tcp://127.0.0.1:*")
 	h, peak := barrier(k)
 	startWorker(t, rb.ep, "svc", h, WithConcurrency(k))
-	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	calls := make([]*clients.Call, k)
@@ -233,20 +234,20 @@ func TestOurBrokerDrain(t *testing.T) {
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	call := newSDKClient(t, rb.ep).Go(testCtx(t), "svc", []byte("in flight"))
-	receive(t, started, "the handler to start")
+	mdptest.Receive(t, started, "the handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
-	waitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
+	mdptest.WaitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
 	close(release)
 	if reply, err := call.Wait(); err != nil || !bodyIs(reply, "in flight") {
 		t.Fatalf("request in flight: %q, %v", reply, err)
 	}
-	if err := receive(t, shut, "Shutdown"); err != nil {
+	if err := mdptest.Receive(t, shut, "Shutdown"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	waitFor(t, "the worker to leave", func() bool { return rb.service("svc").Workers == 0 })
+	mdptest.WaitFor(t, "the worker to leave", func() bool { return rb.service("svc").Workers == 0 })
 	if c := rb.counters(); c.Requeued != 0 || c.StaleReplies != 0 {
 		t.Fatalf("requeued %d, stale %d: want 0", c.Requeued, c.StaleReplies)
 	}
@@ -272,17 +273,17 @@ func TestOurBrokerDrainOnCancel(t *testing.T) {
 		})
 	}
 	first := startWorker(t, rb.ep, "svc", serveAs("first"), WithConcurrency(2))
-	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	inFlight := c.Go(ctx, "svc", []byte("in flight"))
-	receive(t, started, "the handler to start")
+	mdptest.Receive(t, started, "the handler to start")
 
 	first.cancel()
-	waitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
+	mdptest.WaitFor(t, "the broker to see the drain", func() bool { return rb.service("svc").Draining == 1 })
 	// The worker has a free slot, but it is draining: the broker keeps this one.
 	late := c.Go(ctx, "svc", []byte("late"))
-	waitFor(t, "the late request to be queued", func() bool { return rb.service("svc").Queued == 1 })
+	mdptest.WaitFor(t, "the late request to be queued", func() bool { return rb.service("svc").Queued == 1 })
 	close(release)
 	if reply, err := inFlight.Wait(); err != nil || !bodyIs(reply, "first") {
 		t.Fatalf("request in flight: %q, %v", reply, err)
@@ -311,9 +312,9 @@ func TestOurBrokerTiers(t *testing.T) {
 		return HandlerFunc(func(context.Context, *Request) ([][]byte, error) { return [][]byte{[]byte(name)}, nil })
 	}
 	startWorker(t, rb.ep, "svc", named("tier 2"), WithTier(2))
-	waitFor(t, "the tier-2 worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the tier-2 worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	best := startWorker(t, rb.ep, "svc", named("tier 1"))
-	waitFor(t, "the tier-1 worker to register", func() bool { return rb.service("svc").Workers == 2 })
+	mdptest.WaitFor(t, "the tier-1 worker to register", func() bool { return rb.service("svc").Workers == 2 })
 	c := newSDKClient(t, rb.ep)
 	ctx := testCtx(t)
 	for i := range 5 {
@@ -325,7 +326,7 @@ func TestOurBrokerTiers(t *testing.T) {
 	if err := best.wait(t); err != nil {
 		t.Fatalf("tier-1 Run: %v", err)
 	}
-	waitFor(t, "the tier-1 worker to leave", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the tier-1 worker to leave", func() bool { return rb.service("svc").Workers == 1 })
 	if reply, err := c.Request(ctx, "svc", []byte("x")); err != nil || !bodyIs(reply, "tier 2") {
 		t.Fatalf("without tier 1: %q, %v; want the tier-2 worker", reply, err)
 	}
@@ -351,7 +352,7 @@ func TestOurBrokerHonoursDeclaredHeartbeat(t *testing.T) {
 		}
 		return req.Body, nil
 	}), WithHeartbeat(interval))
-	waitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
+	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
 	reply, err := newSDKClient(t, rb.ep).Request(testCtx(t), "svc", []byte("patient"))
 	if err != nil || !bodyIs(reply, "patient") {
 		t.Fatalf("request: %q, %v", reply, err)

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -73,8 +74,8 @@ func TestSeveralBrokersShareOneCapacity(t *testing.T) {
 				return req.Body, nil
 			})
 			r, logs := startMultiWorker(t, []string{b1.ep, b2.ep}, "slow", h, WithConcurrency(2), WithProtocol(p))
-			receive(t, r.w.Ready(), "Ready")
-			waitFor(t, "registered with both brokers", func() bool {
+			mdptest.Receive(t, r.w.Ready(), "Ready")
+			mdptest.WaitFor(t, "registered with both brokers", func() bool {
 				return logged(logs, "registered with broker", b1.ep) == 1 && logged(logs, "registered with broker", b2.ep) == 1
 			})
 			c1, c2 := newSDKClient(t, b1.ep), newSDKClient(t, b2.ep)
@@ -93,7 +94,7 @@ func TestSeveralBrokersShareOneCapacity(t *testing.T) {
 					errs <- err
 				}()
 			}
-			waitFor(t, "both slots busy", func() bool { return running.Load() == 2 })
+			mdptest.WaitFor(t, "both slots busy", func() bool { return running.Load() == 2 })
 			close(release)
 			wg.Wait()
 			close(errs)
@@ -115,16 +116,16 @@ func TestSeveralBrokersLossAndReturn(t *testing.T) {
 	b1 := startBroker(t, "tcp://127.0.0.1:*")
 	b2 := startBroker(t, "tcp://127.0.0.1:*")
 	_, logs := startMultiWorker(t, []string{b1.ep, b2.ep}, "echo", HandlerFunc(echo))
-	waitFor(t, "registered with both", func() bool {
+	mdptest.WaitFor(t, "registered with both", func() bool {
 		return logged(logs, "registered with broker", b1.ep) == 1 && logged(logs, "registered with broker", b2.ep) == 1
 	})
 	b1.Stop()
-	waitFor(t, "loss of the stopped broker logged", func() bool { return logged(logs, "lost broker", b1.ep) == 1 })
+	mdptest.WaitFor(t, "loss of the stopped broker logged", func() bool { return logged(logs, "lost broker", b1.ep) == 1 })
 	if _, err := newSDKClient(t, b2.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the other broker: %v", err)
 	}
 	b3 := startBroker(t, b1.ep) // the same endpoint again
-	waitFor(t, "registered again", func() bool { return logged(logs, "registered with broker", b1.ep) == 2 })
+	mdptest.WaitFor(t, "registered again", func() bool { return logged(logs, "registered with broker", b1.ep) == 2 })
 	if _, err := newSDKClient(t, b3.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the restarted broker: %v", err)
 	}
@@ -147,7 +148,7 @@ func TestSeveralBrokersUnreachable(t *testing.T) {
 	}
 
 	r, logs = startMultiWorker(t, eps, "echo", HandlerFunc(echo), WithUnreachableTimeout(50*time.Millisecond))
-	waitFor(t, "outage logged", func() bool { return logs.FilterMessage("no broker reachable").Len() == 1 })
+	mdptest.WaitFor(t, "outage logged", func() bool { return logs.FilterMessage("no broker reachable").Len() == 1 })
 	select {
 	case err := <-r.done:
 		t.Fatalf("Run returned %v without WithExitWhenUnreachable", err)
@@ -211,7 +212,7 @@ func TestSeveralBrokersOneDownFromTheStart(t *testing.T) {
 	down := unusedEndpoint(t)
 	b := startBroker(t, "tcp://127.0.0.1:*")
 	r, logs := startMultiWorker(t, []string{down, b.ep}, "echo", HandlerFunc(echo))
-	receive(t, r.w.Ready(), "Ready")
+	mdptest.Receive(t, r.w.Ready(), "Ready")
 	if _, err := newSDKClient(t, b.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the live broker: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -26,7 +27,7 @@ func TestGracefulShutdown(t *testing.T) {
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	id := uuid.New()
 	b.send(ready.id, xrequest("c", id, 0))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
 	b.wait(1, "XDRAIN", isKind(mdp.WorkerDrain))
@@ -34,7 +35,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("DISCONNECT before the request in flight finished")
 	}
 	close(release)
-	if err := receive(t, shut, "Shutdown to return"); err != nil {
+	if err := mdptest.Receive(t, shut, "Shutdown to return"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	if err := r.wait(t); err != nil {
@@ -74,7 +75,7 @@ func TestDrainTimeout(t *testing.T) {
 	}), WithDrainTimeout(50*time.Millisecond))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	b.send(ready.id, xrequest("c", uuid.New(), 0))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	r.cancel()
 	if err := r.wait(t); !errors.Is(err, ErrDrainTimeout) {
 		t.Fatalf("Run: %v, want ErrDrainTimeout", err)
@@ -94,7 +95,7 @@ func TestShutdownDeadline(t *testing.T) {
 	}))
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	b.send(ready.id, xrequest("c", uuid.New(), 0))
-	receive(t, started, "a handler to start")
+	mdptest.Receive(t, started, "a handler to start")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := r.w.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -132,7 +133,7 @@ func TestGracefulShutdownPlain(t *testing.T) {
 	}), WithProtocol(ProtocolV02))
 	ready := b.wait(1, "READY", isKind(mdp.WorkerReady))
 	b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Address: []byte("c"), Body: [][]byte{[]byte("x")}})
-	receive(t, started, "the handler to start")
+	mdptest.Receive(t, started, "the handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
 	// Heartbeats still flow while the worker drains; DISCONNECT must wait.
@@ -142,7 +143,7 @@ func TestGracefulShutdownPlain(t *testing.T) {
 		t.Fatal("DISCONNECT before the request in flight finished")
 	}
 	close(release)
-	if err := receive(t, shut, "Shutdown to return"); err != nil {
+	if err := mdptest.Receive(t, shut, "Shutdown to return"); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	if err := r.wait(t); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -98,7 +99,7 @@ func (c *childWorker) signal(t *testing.T, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	if sig == syscall.SIGSTOP {
-		waitFor(t, "the worker process stopped", func() bool { return allThreadsStopped(t, c.cmd.Process.Pid) })
+		mdptest.WaitFor(t, "the worker process stopped", func() bool { return allThreadsStopped(t, c.cmd.Process.Pid) })
 	}
 }
 
@@ -165,7 +166,7 @@ func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 	// come further apart on a loaded machine.
 	for range 2 * lateReq.Timeout / testHB {
 		last := b.lastSentTo(ready.id)
-		waitFor(t, "a heartbeat interval", func() bool { return time.Since(last) >= testHB })
+		mdptest.WaitFor(t, "a heartbeat interval", func() bool { return time.Since(last) >= testHB })
 		b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerHeartbeat})
 	}
 	b.send(ready.id, xrequest("c2", fresh, mdp.FlagClientUUID, "fresh"))
@@ -190,7 +191,7 @@ func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 	b.send(ready.id, req)
 	b.send(ready.id, disconnect)
 	want := before + zmtpSize(t, req) + zmtpSize(t, disconnect)
-	waitFor(t, "the request and DISCONNECT in the stopped worker's receive buffer", func() bool {
+	mdptest.WaitFor(t, "the request and DISCONNECT in the stopped worker's receive buffer", func() bool {
 		return workerRxQueue(t, brokerPort) >= want
 	})
 	t.Logf("receive buffer: %d bytes before, %d with the request and DISCONNECT", before, want)
@@ -358,7 +359,7 @@ func TestPendingRequestExpiresUnrun(t *testing.T) {
 	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
 	busy, waiting := uuid.New(), uuid.New()
 	b.send(ready.id, xrequest("c1", busy, mdp.FlagClientUUID, "busy"))
-	waitFor(t, "the busy handler running", func() bool {
+	mdptest.WaitFor(t, "the busy handler running", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(ran) == 1
@@ -367,7 +368,7 @@ func TestPendingRequestExpiresUnrun(t *testing.T) {
 	short.Timeout = 5 * testHB
 	b.send(ready.id, short)
 	sent := time.Now()
-	waitFor(t, "the waiting request's deadline", func() bool { return time.Since(sent) > 2*short.Timeout })
+	mdptest.WaitFor(t, "the waiting request's deadline", func() bool { return time.Since(sent) > 2*short.Timeout })
 	close(release)
 	got := b.wait(1, "XERROR for the waiting request", finalFor(waiting)).msg
 	if got.Kind != mdp.WorkerError || got.Status != mdp.StatusExpired {

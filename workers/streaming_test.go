@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -99,7 +100,7 @@ func TestPartialAfterReturn(t *testing.T) {
 	id := uuid.New()
 	b.send(ready.id, xrequest("c", id, 0))
 	b.wait(1, "XFINAL", finalFor(id))
-	if err := receive(t, kept, "the request").Partial([]byte("late")); !errors.Is(err, ErrReplied) {
+	if err := mdptest.Receive(t, kept, "the request").Partial([]byte("late")); !errors.Is(err, ErrReplied) {
 		t.Fatalf("late Partial: %v, want ErrReplied", err)
 	}
 }

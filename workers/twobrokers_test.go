@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // brokerProc is cmd/mdbroker running as a child process, so that a crash
@@ -142,7 +143,7 @@ func TestTwoBrokersKillOneUnderLoad(t *testing.T) {
 			return logged(log1, "registered with broker", ep) == n && logged(log2, "registered with broker", ep) == n
 		}
 	}
-	waitFor(t, "both workers on both brokers", func() bool { return registered(b1.ep, 1)() && registered(b2.ep, 1)() })
+	mdptest.WaitFor(t, "both workers on both brokers", func() bool { return registered(b1.ep, 1)() && registered(b2.ep, 1)() })
 
 	c, err := clients.New(eps, clients.WithTimeout(time.Second), clients.WithRetries(10))
 	if err != nil {
@@ -158,12 +159,12 @@ func TestTwoBrokersKillOneUnderLoad(t *testing.T) {
 	if c.Stats().Retries == retriesBefore {
 		t.Fatal("no call was retried after the kill: the load did not go through the killed broker")
 	}
-	waitFor(t, "the loss logged by both workers", func() bool {
+	mdptest.WaitFor(t, "the loss logged by both workers", func() bool {
 		return logged(log1, "lost broker", b1.ep) == 1 && logged(log2, "lost broker", b1.ep) == 1
 	})
 
 	b1 = startBrokerProc(t, bin, b1.ep)
-	waitFor(t, "both workers registered again with the restarted broker", registered(b1.ep, 2))
+	mdptest.WaitFor(t, "both workers registered again with the restarted broker", registered(b1.ep, 2))
 	only1, err := clients.New([]string{b1.ep}, clients.WithTimeout(time.Second), clients.WithRetries(10))
 	if err != nil {
 		t.Fatal(err)
