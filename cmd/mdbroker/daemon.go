@@ -24,7 +24,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 	var ln net.Listener
 	if o.adminEnabled() {
 		var err error
-		if ln, err = net.Listen("tcp", o.admin); err != nil {
+		if ln, err = o.listenAdmin(); err != nil {
 			return fmt.Errorf("admin: %w", err)
 		}
 	}
@@ -49,7 +49,7 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 	var srv *http.Server
 	adminAddr := ""
 	if ln != nil {
-		srv = &http.Server{Handler: adminHandler(b, tsrv), ErrorLog: zap.NewStdLog(log.Named("admin")),
+		srv = &http.Server{Handler: o.guardAdmin(adminHandler(b, tsrv)), ErrorLog: zap.NewStdLog(log.Named("admin")),
 			ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 			MaxHeaderBytes: 16 << 10}
 		adminAddr = ln.Addr().String()

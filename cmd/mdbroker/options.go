@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/adminauth"
 	"github.com/majordomo-go/majordomo/internal/configfile"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/flagvalue"
@@ -36,6 +37,10 @@ type options struct {
 	from map[string]string
 	// titanic: --titanic and --titanic-max-bytes (see titanic.go).
 	titanic titanicOptions
+	// adminAuth: --admin-token-file, --admin-tls-* and
+	// --admin-metrics-open, loaded into adminGuard (see adminauth.go).
+	adminAuth  adminauth.Config
+	adminGuard *adminauth.Guard
 }
 
 // Bounds of the heartbeat settings, beyond the 1ms floor of durations: a
@@ -74,6 +79,7 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.titanic.dir, "titanic", o.titanic.dir, "run Titanic (9/TSP) in this process with its store in this `directory`")
 	fs.Var(flagvalue.Size{P: &o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
 	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of the status page (/, /api/status), /metrics, /livez, /readyz and POST /handover (answered to loopback peers only); \"off\" disables it")
+	o.adminAuth.Register(fs)
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", o.logFormat, "`format`: console or json")
 	fs.StringVar(&o.configFile, "config", o.configFile, "config `file` of \"name = value\" lines, names as the flags'")
@@ -221,6 +227,9 @@ func (o *options) check() error {
 		errs = append(errs, err)
 	}
 	if err := daemonlog.Check(o.logLevel, o.logFormat); err != nil {
+		errs = append(errs, err)
+	}
+	if err := o.loadAdminAuth(); err != nil {
 		errs = append(errs, err)
 	}
 	if o.admin != "off" {
