@@ -98,3 +98,18 @@ func (b *Broker) SetAccess(ctx context.Context, a *Access) error {
 	b.sock.zap.access.Store(a)
 	return nil
 }
+
+// ReloadAccess reads the access policy file at path (LoadAccess) and
+// installs it (SetAccess). A file that cannot be read or parsed leaves the
+// policy in force as it was, is counted (Counters.AccessReloadErrors) and
+// is the error returned, naming the line.
+func (b *Broker) ReloadAccess(ctx context.Context, path string) error {
+	a, err := LoadAccess(path)
+	if err == nil {
+		return b.SetAccess(ctx, a)
+	}
+	if aerr := b.ask(ctx, func(c *core, _ time.Time) { c.counters.AccessReloadErrors++ }); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
+}

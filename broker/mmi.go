@@ -5,12 +5,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/version"
 	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-// Version is the broker's version, reported by mmi.broker and mdbroker.
-const Version = "0.1.0"
+// Version is the broker's version as mmi.broker, the status page, /metrics
+// and mdbroker report it: the main module's version from the binary's
+// build information (package internal/version, the one source of truth),
+// "(devel)" for a build that has none. The protocols the broker speaks are
+// listed apart (mmi.broker's "protocols").
+var Version = version.Read().Version
 
 // answerMMI answers a management query itself, in the client's form: the
 // body is a status frame, and for the majordomo queries a JSON frame.

@@ -38,6 +38,7 @@ type Counters struct {
 	ReadyRefused       uint64 // workers refused at READY by the access policy (DISCONNECT)
 	AccessRevoked      uint64 // registered workers disconnected because a new access policy no longer lets them serve
 	AccessReloads      uint64 // access policies installed at run time (Broker.SetAccess)
+	AccessReloadErrors uint64 // policy files that could not be read or parsed at a reload (Broker.ReloadAccess): the old policy stays
 	Limited            uint64 // requests refused by a per-connection limit (429, or dropped for a plain client)
 }
 

@@ -14,7 +14,7 @@ import (
 // Names are in PrintableName form (any byte that is not UTF-8 as \xNN, a
 // backslash as \\); Href is the service's own page, its name query-escaped.
 type Status struct {
-	Version      string    `json:"version"` // the protocol version the broker reports (broker.Version)
+	Version      string    `json:"version"` // the broker's version (broker.Version: the module version of its build)
 	Build        string    `json:"build"`   // the module version and commit of this binary's build
 	Taken        time.Time `json:"taken"`
 	Started      time.Time `json:"started"`

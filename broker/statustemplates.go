@@ -90,7 +90,7 @@ var overviewPage = template.Must(template.New("overview").Funcs(pageFuncs).Parse
 {{template "head" "majordomo broker"}}
 <h1>majordomo broker</h1>
 <dl>
-<dt>Version</dt><dd>protocol {{.Version}}, build {{.Build}}</dd>
+<dt>Version</dt><dd>{{.Version}} (build {{.Build}})</dd>
 <dt>Uptime</dt><dd>{{uptime .UptimeS}} (since {{.Started.UTC.Format "2006-01-02 15:04:05 UTC"}})</dd>
 <dt>State</dt><dd>{{if .Draining}}<span class="err">draining</span>{{else}}running{{end}}</dd>
 <dt>Services</dt><dd>{{.ServiceCount}}</dd>

@@ -82,6 +82,8 @@ var counterRows = []counterRow{
 		func(c broker.Counters) uint64 { return c.AccessRevoked }),
 	counter("mdbroker_access_reloads_total", "Access policies installed at run time.",
 		func(c broker.Counters) uint64 { return c.AccessReloads }),
+	counter("mdbroker_access_reload_errors_total", "Policy files that could not be read or parsed at a reload; the old policy stayed.",
+		func(c broker.Counters) uint64 { return c.AccessReloadErrors }),
 	counter("mdbroker_limited_requests_total", "Requests refused by a per-connection in-flight or rate limit.",
 		func(c broker.Counters) uint64 { return c.Limited }),
 }

@@ -26,7 +26,7 @@ var (
 	tierWorkersDesc = desc("mdbroker_tier_workers",
 		"Registered workers by service, tier and state (active and standby: exclusive services; idle and busy: the others).",
 		"service", "tier", "state")
-	buildInfoDesc = desc("mdbroker_build_info", "The broker's protocol version (broker.Version) and the module version of its build.",
+	buildInfoDesc = desc("mdbroker_build_info", "The broker's version (broker.Version, the module version of its build) and its build line.",
 		"version", "build")
 )
 

@@ -37,6 +37,9 @@ func serve(ctx context.Context, o options, log *zap.Logger) error {
 		}
 		return err
 	}
+	if o.security.policy != "" {
+		defer reloadOnHangup(ctx, b, o.security.policy, log)()
+	}
 	tsrv, err := newTitanic(o, b, log)
 	if err != nil {
 		if ln != nil {

@@ -13,6 +13,12 @@
 //	mdbroker --bind tcp://0.0.0.0:5555 --log-format json
 //	MDBROKER_HEARTBEAT=1s mdbroker --config /etc/mdbroker.conf
 //	mdbroker --service 'ledger:mode=exclusive,deadline=5s' --service 'geo:mode=strict,max-tier=3'
+//	mdbroker --bind tcp://0.0.0.0:5555 --curve-key broker.key --policy broker.acl --client-max-inflight 100
+//
+// With --curve-key every endpoint is a CURVE server and a ZAP handler in the
+// process checks each client's and worker's key against the --policy file
+// (format in spec/security.md), which SIGHUP reloads without dropping
+// connections. A plain endpoint bound beyond loopback is logged at warn.
 //
 // Exit codes: 0 after a clean stop (or --version, --help), 1 when the broker
 // fails (a port in use, say), 2 for a bad flag, variable or config file.

@@ -41,6 +41,8 @@ type options struct {
 	// --admin-metrics-open, loaded into adminGuard (see adminauth.go).
 	adminAuth  adminauth.Config
 	adminGuard *adminauth.Guard
+	// security: --curve-key and --policy (see security.go).
+	security securityOptions
 }
 
 // Bounds of the heartbeat settings, beyond the 1ms floor of durations: a
@@ -76,6 +78,7 @@ func (o *options) flagSet(out io.Writer) *flag.FlagSet {
 	fs.Var(flagvalue.Size{P: &c.ReplyCacheBytes}, "reply-cache-bytes", "bytes of replies kept for retries (a `size`)")
 	fs.Var(flagvalue.Duration{P: &c.ReplyCacheTTL}, "reply-cache-ttl", "how long a reply is kept for retries (a `duration`)")
 	fs.Var(flagvalue.Duration{P: &c.DrainTimeout}, "drain-timeout", "on SIGTERM/SIGINT, how long requests in flight may still finish (a `duration`)")
+	o.registerSecurity(fs)
 	fs.StringVar(&o.titanic.dir, "titanic", o.titanic.dir, "run Titanic (9/TSP) in this process with its store in this `directory`")
 	fs.Var(flagvalue.Size{P: &o.titanic.maxBytes}, "titanic-max-bytes", "bound on Titanic's stored bytes; beyond it titanic.request answers 503 (a `size`)")
 	fs.StringVar(&o.admin, "admin", o.admin, "HTTP `address` of the status page (/, /api/status), /metrics, /livez, /readyz and POST /handover (answered to loopback peers only); \"off\" disables it")
@@ -219,6 +222,8 @@ func (o *options) check() error {
 	// The broker checks heartbeat × liveness too, without the sources:
 	// one message for the one mistake.
 	if err := o.checkWorkerSilence(); err != nil {
+		errs = append(errs, err)
+	} else if err := o.loadSecurity(); err != nil {
 		errs = append(errs, err)
 	} else if err := o.cfg.Validate(); err != nil {
 		errs = append(errs, err)
