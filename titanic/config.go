@@ -42,6 +42,12 @@ type Config struct {
 	ProbeInterval time.Duration
 	// Heartbeat is the heartbeat interval of Titanic's three workers.
 	Heartbeat time.Duration
+	// CurveServerKey is the broker's CURVE public key, and CurvePublicKey
+	// and CurveSecretKey are Titanic's own key pair, each in Z85 (40
+	// characters): set, every connection Titanic makes to the broker (its
+	// three workers and its dispatcher) is a CURVE client. All three or
+	// none.
+	CurveServerKey, CurvePublicKey, CurveSecretKey string
 	// Concurrency is how many titanic.request calls are stored at once;
 	// they share group commits.
 	Concurrency int
@@ -141,6 +147,9 @@ func (c Config) Validate() error {
 	}
 	if c.BackoffMin > c.BackoffMax {
 		bad("BackoffMin %v is over BackoffMax %v", c.BackoffMin, c.BackoffMax)
+	}
+	if err := c.checkCurve(); err != nil {
+		bad("%v", err)
 	}
 	return errors.Join(errs...)
 }

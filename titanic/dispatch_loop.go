@@ -44,7 +44,7 @@ func newDispatchLoop(cfg *Config, store *Store, stats *counters) (_ *dispatchLoo
 			l.closeSockets()
 		}
 	}()
-	if l.dealer, err = openSocket(zmq.DEALER, cfg.Broker, false); err != nil {
+	if l.dealer, err = openDealer(cfg); err != nil {
 		return nil, err
 	}
 	addr := "inproc://titanic-wake-" + uuid.NewString()

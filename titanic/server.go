@@ -100,8 +100,9 @@ func (s *Server) Run(ctx context.Context) error {
 		fn   func(*workers.Request) [][]byte
 	}{{mdp.TitanicRequest, s.cfg.Concurrency, s.proto.requestFrom}, {mdp.TitanicReply, 16, bodyOnly(s.proto.reply)},
 		{mdp.TitanicClose, 16, bodyOnly(s.proto.close)}} {
-		wk, err := workers.New([]string{s.cfg.Broker}, w.name, workers.WithConcurrency(w.conc),
-			workers.WithHeartbeat(s.cfg.Heartbeat), workers.WithLogger(s.cfg.Logger.Named(w.name)))
+		opts := append([]workers.Option{workers.WithConcurrency(w.conc), workers.WithHeartbeat(s.cfg.Heartbeat),
+			workers.WithLogger(s.cfg.Logger.Named(w.name))}, s.cfg.workerCurve()...)
+		wk, err := workers.New([]string{s.cfg.Broker}, w.name, opts...)
 		if err != nil {
 			cancel()
 			wg.Wait()

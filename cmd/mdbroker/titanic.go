@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/majordomo-go/majordomo/broker"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/titanic"
 )
 
@@ -43,7 +44,31 @@ func newTitanic(o options, b *broker.Broker, log *zap.Logger) (*titanic.Server, 
 	}
 	cfg.Heartbeat = o.cfg.HeartbeatInterval
 	cfg.Logger = log.Named("titanic")
+	if err := titanicCurve(&cfg, o.cfg.CurveSecretKey); err != nil {
+		return nil, err
+	}
 	return titanic.New(cfg)
+}
+
+// titanicCurve gives Titanic the broker's own key pair when the broker
+// speaks CURVE: Titanic connects to the broker's endpoint like any worker
+// and client, and in the broker's own process it has no key of its own to
+// be given. The access policy must then let the broker's public key serve
+// titanic.*, call the services Titanic dispatches to, and use MMI.
+func titanicCurve(cfg *titanic.Config, brokerSecret string) error {
+	if brokerSecret == "" {
+		return nil
+	}
+	secret, err := zsock.ParseKey(brokerSecret)
+	if err != nil {
+		return fmt.Errorf("titanic: the broker's CURVE key: %w", err)
+	}
+	public, err := zsock.PublicKey(secret)
+	if err != nil {
+		return fmt.Errorf("titanic: the broker's CURVE key: %w", err)
+	}
+	cfg.CurveServerKey, cfg.CurvePublicKey, cfg.CurveSecretKey = public.String(), public.String(), secret.String()
+	return nil
 }
 
 // connectable turns a bound endpoint into one to connect to: a wildcard

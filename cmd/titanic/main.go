@@ -6,6 +6,14 @@
 //
 //	titanic --broker tcp://127.0.0.1:5555 --data /var/lib/titanic
 //	TITANIC_MAX_BYTES=256MiB titanic --data ./tdata --admin 127.0.0.1:9556
+//	titanic --data ./tdata --server-key broker.key.pub --key titanic.key   # a CURVE broker
+//
+// With --server-key and --key (else $MAJORDOMO_SERVER_KEY and
+// $MAJORDOMO_KEY) its workers and dispatcher connect as CURVE clients; the
+// broker's policy must let Titanic's key serve titanic.*, call the services
+// it dispatches to, and use mmi (it asks mmi.service). An --admin address
+// beyond loopback needs --admin-token-file or --admin-tls-cert,
+// --admin-tls-key and --admin-client-ca (see internal/adminauth).
 //
 // (mdbroker --titanic DIR runs the same inside the broker's process.)
 //
@@ -29,6 +37,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/adminauth"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/version"
 	"github.com/majordomo-go/majordomo/titanic"
@@ -65,7 +74,7 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 		return 1
 	}
 	if o.admin != "" {
-		stopAdmin, err := serveMetrics(o.admin, srv, log)
+		stopAdmin, err := serveMetrics(o.admin, o.guard, srv, log)
 		if err != nil {
 			log.Error("titanic cannot start", zap.Error(err))
 			srv.Close()
@@ -81,18 +90,20 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer) int {
 	return 0
 }
 
-// serveMetrics serves /metrics on addr until the returned function is called.
-func serveMetrics(addr string, srv *titanic.Server, log *zap.Logger) (func(), error) {
+// serveMetrics serves /metrics on addr, behind guard, until the returned
+// function is called.
+func serveMetrics(addr string, guard *adminauth.Guard, srv *titanic.Server, log *zap.Logger) (func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin: %w", err)
 	}
+	ln = guard.Listener(ln)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		srv.Stats().WritePrometheus(w)
 	})
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: guard.Handler(mux), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin server failed", zap.Error(err))

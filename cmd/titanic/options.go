@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/majordomo-go/majordomo/internal/adminauth"
+	"github.com/majordomo-go/majordomo/internal/curveflags"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/titanic"
@@ -18,7 +20,10 @@ type options struct {
 	admin     string
 	logLevel  string
 	logFormat string
-	version   bool // --version: print it and exit
+	version   bool             // --version: print it and exit
+	curve     curveflags.Files // --server-key, --key
+	adminAuth adminauth.Config // --admin-token-file, --admin-tls-*, --admin-metrics-open
+	guard     *adminauth.Guard // loaded from adminAuth when --admin is set
 }
 
 func (o *options) flagSet() *flag.FlagSet {
@@ -33,7 +38,9 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.Var(flagvalue.Duration{P: &c.AttemptTimeout}, "attempt-timeout", "bound on one dispatch attempt (a `duration`)")
 	fs.Var(flagvalue.Duration{P: &c.Heartbeat}, "heartbeat", "heartbeat interval of Titanic's workers (a `duration`)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "requests of one service dispatched at once (a `count`)")
-	fs.StringVar(&o.admin, "admin", "", "HTTP `address` of /metrics (default: none)")
+	fs.StringVar(&o.admin, "admin", "", "HTTP `address` of /metrics (default: none); beyond loopback it needs --admin-token-file or --admin-tls-*")
+	o.adminAuth.Register(fs)
+	o.curve.Register(fs)
 	fs.StringVar(&o.logLevel, "log-level", "info", "`level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "console", "`format`: console or json")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -82,6 +89,9 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 	if o.cfg.Dir == "" {
 		errs = append(errs, errors.New("--data DIR is required"))
 	}
+	if err := o.loadSecurity(func(k string) string { return env[k] }); err != nil {
+		errs = append(errs, err)
+	}
 	if err := daemonlog.Check(o.logLevel, o.logFormat); err != nil {
 		errs = append(errs, err)
 	}
@@ -89,4 +99,22 @@ func parseOptions(args, environ []string, stderr io.Writer) (options, error) {
 		errs = append(errs, o.cfg.Validate())
 	}
 	return o, errors.Join(errs...)
+}
+
+// loadSecurity reads the CURVE key files (--server-key and --key, else
+// $MAJORDOMO_SERVER_KEY and $MAJORDOMO_KEY) into the config, and loads the
+// admin endpoint's guard.
+func (o *options) loadSecurity(getenv func(string) string) error {
+	var errs []error
+	o.curve = o.curve.WithEnv(getenv)
+	var err error
+	if o.cfg.CurveServerKey, o.cfg.CurvePublicKey, o.cfg.CurveSecretKey, err = o.curve.Z85(); err != nil {
+		errs = append(errs, err)
+	}
+	if o.admin != "" {
+		if o.guard, err = adminauth.New(o.admin, o.adminAuth); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

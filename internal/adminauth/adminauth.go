@@ -172,15 +172,16 @@ func loadTLS(cfg Config) (*tls.Config, error) {
 	return t, nil
 }
 
-// Enabled reports whether the guard checks anything.
-func (g *Guard) Enabled() bool { return g.tokenSum != nil || g.tls != nil }
+// Enabled reports whether the guard checks anything. A nil Guard checks
+// nothing, and its Listener and Handler return what they are given.
+func (g *Guard) Enabled() bool { return g != nil && (g.tokenSum != nil || g.tls != nil) }
 
 // TLS reports whether the endpoint speaks HTTPS.
-func (g *Guard) TLS() bool { return g.tls != nil }
+func (g *Guard) TLS() bool { return g != nil && g.tls != nil }
 
 // Listener is ln, with TLS when it is configured.
 func (g *Guard) Listener(ln net.Listener) net.Listener {
-	if g.tls == nil {
+	if !g.TLS() {
 		return ln
 	}
 	return tls.NewListener(ln, g.tls)

@@ -85,3 +85,20 @@ func (f Files) WorkerOptions() []workers.Option {
 	}
 	return []workers.Option{workers.WithCurveKeyFiles(f.ServerKey, f.Key)}
 }
+
+// Z85 reads the key files and returns the three keys in Z85: the
+// broker's public key and this program's key pair, for configs that take
+// keys as text (titanic.Config). Empty strings without CURVE.
+func (f Files) Z85() (server, public, secret string, err error) {
+	if !f.Enabled() {
+		return "", "", "", nil
+	}
+	if err := f.Check(); err != nil {
+		return "", "", "", err
+	}
+	k, err := curveclient.FromFiles(f.ServerKey, f.Key)
+	if err != nil {
+		return "", "", "", err
+	}
+	return k.Server.String(), k.Public.String(), k.Secret.String(), nil
+}

@@ -38,6 +38,10 @@ func TestCurveFlagsCheck(t *testing.T) {
 	if err := good.Check(); err != nil || len(good.ClientOptions()) != 1 || len(good.WorkerOptions()) != 1 {
 		t.Fatalf("Check = %v", err)
 	}
+	server, public, secret, err := good.Z85()
+	if err != nil || server != public || len(secret) != 40 || secret == public {
+		t.Fatalf("Z85 = %q %q %q, %v", server, public, secret, err)
+	}
 	if err := (Files{Key: key}).Check(); err == nil || !strings.Contains(err.Error(), "--server-key") {
 		t.Fatalf("key alone: %v", err)
 	}
