@@ -10,7 +10,6 @@ import (
 
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
-	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // testBroker is a broker the tests can start (on a given endpoint, or ""
@@ -39,12 +38,6 @@ func forEachBroker(t *testing.T, test func(t *testing.T, start startBrokerFunc))
 	for _, k := range brokerKinds {
 		t.Run(k.name, func(t *testing.T) { test(t, k.start) })
 	}
-}
-
-func (b *fakeBroker) Endpoint() string { return b.endpoint }
-func (b *fakeBroker) Requests() int64  { return b.requests.Load() }
-func (b *fakeBroker) Work() int64 {
-	return int64(len(b.arrivalsFor(func(a arrival) bool { return !mdp.IsMMI(a.service) })))
 }
 
 // realBroker runs broker.Broker with millisecond timings.

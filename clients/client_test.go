@@ -173,7 +173,7 @@ func testStreamPartialsThenFinal(t *testing.T, start startBrokerFunc) {
 
 func TestStreamError(t *testing.T) {
 	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint})
+	c := newClient(t, []string{b.Endpoint()})
 	s := c.Stream(testContext(t, 10*time.Second), "xerror.503")
 	defer s.Close()
 	if s.Next() {
@@ -186,9 +186,9 @@ func TestStreamError(t *testing.T) {
 
 func TestServiceErrors(t *testing.T) {
 	b := startFakeBroker(t, "", false)
-	startWorker(t, b.endpoint, "fails", func(m *mdp.Message) action { return action{status: mdp.StatusInternal} })
-	startWorker(t, b.endpoint, "refuses", func(m *mdp.Message) action { return action{status: 429} })
-	c := newClient(t, []string{b.endpoint}, WithFailFast(), WithTimeout(5*time.Second))
+	startWorker(t, b.Endpoint(), "fails", func(m *mdp.Message) action { return action{status: mdp.StatusInternal} })
+	startWorker(t, b.Endpoint(), "refuses", func(m *mdp.Message) action { return action{status: 429} })
+	c := newClient(t, []string{b.Endpoint()}, WithFailFast(), WithTimeout(5*time.Second))
 	waitForService(t, c, "fails")
 	waitForService(t, c, "refuses")
 	cases := []struct {
@@ -387,21 +387,21 @@ func sortedServices(list []ServiceInfo) []ServiceInfo {
 // without one, what the remaining attempts may take.
 func TestDeadlineTravelsToBroker(t *testing.T) {
 	b := startFakeBroker(t, "", false)
-	c := newClient(t, []string{b.endpoint}, WithTimeout(300*time.Millisecond), WithRetries(2), WithBackoff(0, 0))
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(300*time.Millisecond), WithRetries(2), WithBackoff(0, 0))
 	connect(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c.Go(ctx, "xerror.500").Wait()
-	if d := time.Duration(b.lastTimeout.Load()); d <= 4*time.Second || d > 5*time.Second {
+	if d := b.lastTimeout(); d <= 4*time.Second || d > 5*time.Second {
 		t.Fatalf("broker got timeout %v for a 5s deadline", d)
 	}
 	c.Go(context.Background(), "xerror.500").Wait()
-	if d := time.Duration(b.lastTimeout.Load()); d != 900*time.Millisecond {
+	if d := b.lastTimeout(); d != 900*time.Millisecond {
 		t.Fatalf("broker got timeout %v, want 3 attempts × 300ms", d)
 	}
 	c.Go(context.Background(), "nobody").Wait()
 	mdptest.WaitFor(t, "all five requests at the broker", func() bool { return b.Work() == 5 })
-	if d := time.Duration(b.lastTimeout.Load()); d != 300*time.Millisecond {
+	if d := b.lastTimeout(); d != 300*time.Millisecond {
 		t.Fatalf("last attempt carried %v, want 300ms", d)
 	}
 }

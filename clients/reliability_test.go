@@ -323,8 +323,8 @@ func testCancelReleasesEverything(t *testing.T, start startBrokerFunc) {
 func TestStaleRepliesDroppedAndCounted(t *testing.T) {
 	t.Run("duplicate", func(t *testing.T) {
 		b := startFakeBroker(t, "", true) // every FINAL twice
-		startWorker(t, b.endpoint, "echo", echo)
-		c := newClient(t, []string{b.endpoint})
+		startWorker(t, b.Endpoint(), "echo", echo)
+		c := newClient(t, []string{b.Endpoint()})
 		const n = 5
 		for i := range n {
 			reply, err := c.Request(testContext(t, 10*time.Second), "echo", []byte{byte(i)})

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/majordomo-go/majordomo/internal/mdptest"
+	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // Every attempt of a request carries its UUID; another request has
@@ -33,14 +34,14 @@ func TestRetriesKeepTheUUID(t *testing.T) {
 		mdptest.WaitFor(t, "six attempts at the broker", func() bool { return b.Work() == 6 })
 		switch b := b.(type) {
 		case *fakeBroker:
-			a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
-			first, second := a[0].id, a[3].id
+			a := b.requestsFor(func(m *mdp.Message) bool { return m.Service == "nobody" })
+			first, second := a[0].Msg.UUID, a[3].Msg.UUID
 			if first == (uuid.UUID{}) || first == second {
 				t.Fatalf("UUIDs %v and %v: want two distinct", first, second)
 			}
 			for i, x := range a {
-				if want := []uuid.UUID{first, second}[i/3]; x.id != want {
-					t.Fatalf("attempt %d carried %v, want %v", i, x.id, want)
+				if want := []uuid.UUID{first, second}[i/3]; x.Msg.UUID != want {
+					t.Fatalf("attempt %d carried %v, want %v", i, x.Msg.UUID, want)
 				}
 			}
 		case *realBroker:
@@ -73,18 +74,18 @@ func TestBackoffFor(t *testing.T) {
 func TestRetriesBackOff(t *testing.T) {
 	b := startFakeBroker(t, "", false)
 	const timeout, backoff = 20 * time.Millisecond, 100 * time.Millisecond
-	c := newClient(t, []string{b.endpoint}, WithTimeout(timeout), WithRetries(3), WithBackoff(backoff, 2*backoff))
+	c := newClient(t, []string{b.Endpoint()}, WithTimeout(timeout), WithRetries(3), WithBackoff(backoff, 2*backoff))
 	connect(t, c)
 	if _, err := c.Request(context.Background(), "nobody"); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
 	mdptest.WaitFor(t, "four attempts at the broker", func() bool { return b.Work() == 4 })
-	a := b.arrivalsFor(func(a arrival) bool { return a.service == "nobody" })
+	a := b.requestsFor(func(m *mdp.Message) bool { return m.Service == "nobody" })
 	// Measured where the attempts arrive, which the network may delay by a
 	// little: less slack than the backoff itself.
 	const slack = 15 * time.Millisecond
 	for i, min := range []time.Duration{timeout + backoff, timeout + 2*backoff, timeout + 2*backoff} {
-		if gap := a[i+1].at.Sub(a[i].at); gap < min-slack {
+		if gap := a[i+1].At.Sub(a[i].At); gap < min-slack {
 			t.Errorf("attempt %d came %v after attempt %d, want at least %v", i+2, gap, i+1, min)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	zmq "github.com/pebbe/zmq4"
 
 	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
@@ -22,7 +21,7 @@ func TestSlowBrokerLosesNoReplies(t *testing.T) {
 	const n = 3000
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	frame := make([]byte, 4<<10)
-	startWorker(t, b.ep, "stream", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "stream", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		for i := range n {
 			if err := req.Partial([]byte(strconv.Itoa(i)), frame); err != nil {
 				return nil, err
@@ -30,31 +29,26 @@ func TestSlowBrokerLosesNoReplies(t *testing.T) {
 		}
 		return [][]byte{[]byte("done")}, nil
 	}), WithLiveness(250)) // 5 s: the stall below must not look like death
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("c", id, 0, "go"))
-	stalled := make(chan struct{})
-	b.cmds <- func(*zmq.Socket) {
-		close(stalled)
-		time.Sleep(700 * time.Millisecond) // the broker busy elsewhere: the behaviour under test
-	}
-	mdptest.Receive(t, stalled, "the broker to stall")
-	b.wait(1, "XFINAL", finalFor(id))
+	b.Send(ready.From, xrequest("c", id, 0, "go"))
+	b.Pause(700 * time.Millisecond) // the broker busy elsewhere: the behaviour under test
+	b.Wait(1, "XFINAL", finalFor(id))
 	next := 0
-	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.UUID == id }) {
-		switch m.msg.Kind {
+	for _, m := range b.Messages(func(m mdptest.Logged) bool { return m.Msg.UUID == id }) {
+		switch m.Msg.Kind {
 		case mdp.WorkerPartial:
-			if got := string(m.msg.Body[0]); got != strconv.Itoa(next) {
+			if got := string(m.Msg.Body[0]); got != strconv.Itoa(next) {
 				t.Fatalf("partial %s where %d was due", got, next)
 			}
 			next++
 		case mdp.WorkerFinal:
-			if next != n || !bodyIs(m.msg.Body, "done") {
-				t.Fatalf("FINAL %q after %d partials, want done after %d", m.msg.Body, next, n)
+			if next != n || !bodyIs(m.Msg.Body, "done") {
+				t.Fatalf("FINAL %q after %d partials, want done after %d", m.Msg.Body, next, n)
 			}
 		}
 	}
-	if r := len(b.messages(isKind(mdp.WorkerReady))); r != 1 {
+	if r := len(b.Messages(mdptest.IsKind(mdp.WorkerReady))); r != 1 {
 		t.Fatalf("%d registrations, want 1", r)
 	}
 }

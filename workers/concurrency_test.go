@@ -44,25 +44,25 @@ func TestConcurrencyOneConnection(t *testing.T) {
 	const k = 4
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	h, peak := barrier(k)
-	startWorker(t, b.ep, "svc", h, WithConcurrency(k))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	if ready.msg.Capacity != k {
-		t.Fatalf("capacity %d, want %d", ready.msg.Capacity, k)
+	startWorker(t, b.Endpoint, "svc", h, WithConcurrency(k))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	if ready.Msg.Capacity != k {
+		t.Fatalf("capacity %d, want %d", ready.Msg.Capacity, k)
 	}
 	ids := make([]uuid.UUID, k+1)
 	for i := range ids {
 		ids[i] = uuid.New()
-		b.send(ready.id, xrequest("c", ids[i], 0, "x"))
+		b.Send(ready.From, xrequest("c", ids[i], 0, "x"))
 	}
 	for _, id := range ids {
-		if got := b.wait(1, "FINAL", finalFor(id)); got.id != ready.id || got.msg.Kind != mdp.WorkerFinal {
-			t.Fatalf("reply %v from %q", got.msg.Kind, got.id)
+		if got := b.Wait(1, "FINAL", finalFor(id)); got.From != ready.From || got.Msg.Kind != mdp.WorkerFinal {
+			t.Fatalf("reply %v from %q", got.Msg.Kind, got.From)
 		}
 	}
 	if p := peak.Load(); p != k {
 		t.Fatalf("%d handlers ran at once, want %d", p, k)
 	}
-	if n := len(b.messages(isKind(mdp.WorkerReady))); n != 1 {
+	if n := len(b.Messages(mdptest.IsKind(mdp.WorkerReady))); n != 1 {
 		t.Fatalf("%d registrations, want one connection", n)
 	}
 }
@@ -73,21 +73,21 @@ func TestConcurrencyPlainConnections(t *testing.T) {
 	const k = 3
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
 	h, peak := barrier(k)
-	startWorker(t, b.ep, "svc", h, WithConcurrency(k), WithProtocol(ProtocolV01))
-	b.wait(k, "K READYs", isKind(mdp.WorkerReady))
+	startWorker(t, b.Endpoint, "svc", h, WithConcurrency(k), WithProtocol(ProtocolV01))
+	b.Wait(k, "K READYs", mdptest.IsKind(mdp.WorkerReady))
 	ids := map[string]bool{}
-	for _, m := range b.messages(isKind(mdp.WorkerReady)) {
-		if m.msg.Version != mdp.V01 {
-			t.Fatalf("READY in %v", m.msg.Version)
+	for _, m := range b.Messages(mdptest.IsKind(mdp.WorkerReady)) {
+		if m.Msg.Version != mdp.V01 {
+			t.Fatalf("READY in %v", m.Msg.Version)
 		}
-		ids[m.id] = true
+		ids[m.From] = true
 	}
 	if len(ids) != k {
 		t.Fatalf("%d distinct connections, want %d", len(ids), k)
 	}
 	clients := make([]*testClient, k)
 	for i := range clients {
-		clients[i] = newTestClient(t, b.ep, mdp.V01)
+		clients[i] = newTestClient(t, b.Endpoint, mdp.V01)
 		clients[i].request("svc", "x")
 	}
 	for _, c := range clients {
@@ -108,19 +108,19 @@ func TestOverCapacityRefused(t *testing.T) {
 	var calls atomic.Int32
 	started := make(chan struct{}, 2)
 	release := make(chan struct{})
-	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		started <- struct{}{}
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	running, held, extra := uuid.New(), uuid.New(), uuid.New()
-	b.send(ready.id, xrequest("c", running, 0, "running"))
+	b.Send(ready.From, xrequest("c", running, 0, "running"))
 	mdptest.Receive(t, started, "the first handler to start")
-	b.send(ready.id, xrequest("c", held, 0, "held"))
-	b.send(ready.id, xrequest("c", extra, 0, "extra"))
-	if got := b.wait(1, "503", finalFor(extra)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusOverloaded {
+	b.Send(ready.From, xrequest("c", held, 0, "held"))
+	b.Send(ready.From, xrequest("c", extra, 0, "extra"))
+	if got := b.Wait(1, "503", finalFor(extra)).Msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusOverloaded {
 		t.Fatalf("request beyond capacity: %v %d %q", got.Kind, got.Status, got.Text)
 	}
 	if n := calls.Load(); n != 1 {
@@ -128,7 +128,7 @@ func TestOverCapacityRefused(t *testing.T) {
 	}
 	close(release)
 	for _, id := range []uuid.UUID{running, held} {
-		if got := b.wait(1, "FINAL", finalFor(id)).msg; got.Kind != mdp.WorkerFinal {
+		if got := b.Wait(1, "FINAL", finalFor(id)).Msg; got.Kind != mdp.WorkerFinal {
 			t.Fatalf("held request: %v %d", got.Kind, got.Status)
 		}
 	}
@@ -142,32 +142,32 @@ func TestHeldRequestsOfLostConnectionDropped(t *testing.T) {
 	var served sync.Map
 	started := make(chan struct{}, 3)
 	release := make(chan struct{})
-	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		served.Store(string(req.Body[0]), true)
 		started <- struct{}{}
 		awaitRelease(ctx, release)
 		return req.Body, nil
 	}))
-	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	b.send(first.id, xrequest("c", uuid.New(), 0, "running"))
+	first := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(first.From, xrequest("c", uuid.New(), 0, "running"))
 	mdptest.Receive(t, started, "the first handler to start")
 	stale := uuid.New()
-	b.send(first.id, xrequest("c", stale, 0, "held on the lost connection"))
+	b.Send(first.From, xrequest("c", stale, 0, "held on the lost connection"))
 	marker := uuid.New() // answered at once with 503: proves the held one was taken
-	b.send(first.id, xrequest("c", marker, 0, "marker"))
-	b.wait(1, "503 for the marker", finalFor(marker))
-	b.send(first.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
-	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
+	b.Send(first.From, xrequest("c", marker, 0, "marker"))
+	b.Wait(1, "503 for the marker", finalFor(marker))
+	b.Send(first.From, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	second := b.Wait(2, "second XREADY", mdptest.IsKind(mdp.WorkerReady))
 	fresh := uuid.New()
-	b.send(second.id, xrequest("c", fresh, 0, "fresh"))
+	b.Send(second.From, xrequest("c", fresh, 0, "fresh"))
 	close(release)
-	if got := b.wait(1, "FINAL", finalFor(fresh)); got.msg.Kind != mdp.WorkerFinal || got.id != second.id {
-		t.Fatalf("request on the new connection: %v %d from %q", got.msg.Kind, got.msg.Status, got.id)
+	if got := b.Wait(1, "FINAL", finalFor(fresh)); got.Msg.Kind != mdp.WorkerFinal || got.From != second.From {
+		t.Fatalf("request on the new connection: %v %d from %q", got.Msg.Kind, got.Msg.Status, got.From)
 	}
 	if _, ok := served.Load("held on the lost connection"); ok {
 		t.Fatal("a request held on the lost connection ran")
 	}
-	if n := len(b.messages(finalFor(stale))); n != 0 {
+	if n := len(b.Messages(finalFor(stale))); n != 0 {
 		t.Fatalf("%d replies for a request of the lost connection", n)
 	}
 }

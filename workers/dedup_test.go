@@ -20,28 +20,28 @@ import (
 func TestDedupAnsweredFromCache(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		n := calls.Add(1)
 		return [][]byte{[]byte("call"), {byte('0' + n)}}, nil
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("first-address", id, mdp.FlagClientUUID, "x"))
-	b.wait(1, "first FINAL", finalFor(id))
-	b.send(ready.id, xrequest("retry-address", id, mdp.FlagClientUUID, "x"))
-	retry := b.wait(2, "second FINAL", finalFor(id))
-	if string(retry.msg.Address) != "retry-address" || !bodyIs(retry.msg.Body, "call", "1") {
-		t.Fatalf("retry answered %q to %q", retry.msg.Body, retry.msg.Address)
+	b.Send(ready.From, xrequest("first-address", id, mdp.FlagClientUUID, "x"))
+	b.Wait(1, "first FINAL", finalFor(id))
+	b.Send(ready.From, xrequest("retry-address", id, mdp.FlagClientUUID, "x"))
+	retry := b.Wait(2, "second FINAL", finalFor(id))
+	if string(retry.Msg.Address) != "retry-address" || !bodyIs(retry.Msg.Body, "call", "1") {
+		t.Fatalf("retry answered %q to %q", retry.Msg.Body, retry.Msg.Address)
 	}
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
 	}
 
 	plain := uuid.New()
-	b.send(ready.id, xrequest("c", plain, 0, "x"))
-	b.wait(1, "FINAL", finalFor(plain))
-	b.send(ready.id, xrequest("c", plain, 0, "x"))
-	b.wait(2, "FINAL", finalFor(plain))
+	b.Send(ready.From, xrequest("c", plain, 0, "x"))
+	b.Wait(1, "FINAL", finalFor(plain))
+	b.Send(ready.From, xrequest("c", plain, 0, "x"))
+	b.Wait(2, "FINAL", finalFor(plain))
 	if n := calls.Load(); n != 3 {
 		t.Fatalf("handler ran %d times, want 3: broker-made UUIDs are not de-duplicated", n)
 	}
@@ -54,30 +54,30 @@ func TestDedupInFlight(t *testing.T) {
 	var calls atomic.Int32
 	started := make(chan struct{}, 2)
 	release := make(chan struct{})
-	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		started <- struct{}{}
 		awaitRelease(ctx, release)
 		return [][]byte{[]byte("once")}, nil
 	}), WithConcurrency(2))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("old", id, mdp.FlagClientUUID))
+	b.Send(ready.From, xrequest("old", id, mdp.FlagClientUUID))
 	mdptest.Receive(t, started, "a handler to start")
-	b.send(ready.id, xrequest("new", id, mdp.FlagClientUUID))
+	b.Send(ready.From, xrequest("new", id, mdp.FlagClientUUID))
 	marker := uuid.New() // a later request proves the duplicate was processed
-	b.send(ready.id, xrequest("m", marker, 0))
+	b.Send(ready.From, xrequest("m", marker, 0))
 	mdptest.Receive(t, started, "a handler to start")
 	close(release)
-	b.wait(1, "marker FINAL", finalFor(marker))
-	final := b.wait(1, "FINAL", finalFor(id))
-	if string(final.msg.Address) != "new" {
-		t.Fatalf("reply went to %q, want the latest delivery", final.msg.Address)
+	b.Wait(1, "marker FINAL", finalFor(marker))
+	final := b.Wait(1, "FINAL", finalFor(id))
+	if string(final.Msg.Address) != "new" {
+		t.Fatalf("reply went to %q, want the latest delivery", final.Msg.Address)
 	}
 	if n := calls.Load(); n != 2 { // the request once, the marker once
 		t.Fatalf("handler ran %d times, want 2", n)
 	}
-	if n := len(b.messages(finalFor(id))); n != 1 {
+	if n := len(b.Messages(finalFor(id))); n != 1 {
 		t.Fatalf("%d replies to one request", n)
 	}
 }
@@ -111,21 +111,21 @@ func TestDeduperHook(t *testing.T) {
 	stored := uuid.New()
 	d := &mapDeduper{replies: map[uuid.UUID]Reply{stored: {Body: [][]byte{[]byte("from the store")}}}}
 	var calls atomic.Int32
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		return [][]byte{[]byte("fresh")}, nil
 	}), WithDeduper(d), WithDedupCache(0, 0))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	b.send(ready.id, xrequest("c", stored, mdp.FlagClientUUID))
-	if got := b.wait(1, "FINAL", finalFor(stored)); !bodyIs(got.msg.Body, "from the store") {
-		t.Fatalf("stored UUID answered %q", got.msg.Body)
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(ready.From, xrequest("c", stored, mdp.FlagClientUUID))
+	if got := b.Wait(1, "FINAL", finalFor(stored)); !bodyIs(got.Msg.Body, "from the store") {
+		t.Fatalf("stored UUID answered %q", got.Msg.Body)
 	}
 	fresh := uuid.New()
-	b.send(ready.id, xrequest("c", fresh, mdp.FlagClientUUID))
-	b.wait(1, "FINAL", finalFor(fresh))
-	b.send(ready.id, xrequest("c", fresh, mdp.FlagClientUUID))
-	if got := b.wait(2, "FINAL", finalFor(fresh)); !bodyIs(got.msg.Body, "fresh") {
-		t.Fatalf("retry answered %q", got.msg.Body)
+	b.Send(ready.From, xrequest("c", fresh, mdp.FlagClientUUID))
+	b.Wait(1, "FINAL", finalFor(fresh))
+	b.Send(ready.From, xrequest("c", fresh, mdp.FlagClientUUID))
+	if got := b.Wait(2, "FINAL", finalFor(fresh)); !bodyIs(got.Msg.Body, "fresh") {
+		t.Fatalf("retry answered %q", got.Msg.Body)
 	}
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
@@ -203,32 +203,32 @@ func TestDedupAcrossReconnect(t *testing.T) {
 	var calls atomic.Int32
 	started := make(chan struct{}, 1)
 	release := make(chan struct{})
-	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		started <- struct{}{}
 		awaitRelease(ctx, release)
 		return [][]byte{[]byte("once")}, nil
 	}), WithConcurrency(2))
-	first := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	first := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(first.id, xrequest("c", id, mdp.FlagClientUUID))
+	b.Send(first.From, xrequest("c", id, mdp.FlagClientUUID))
 	mdptest.Receive(t, started, "a handler to start")
-	b.send(first.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
-	second := b.wait(2, "second XREADY", isKind(mdp.WorkerReady))
-	b.send(second.id, xrequest("c2", id, mdp.FlagClientUUID))
+	b.Send(first.From, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect})
+	second := b.Wait(2, "second XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(second.From, xrequest("c2", id, mdp.FlagClientUUID))
 	marker := uuid.New()
-	b.send(second.id, xrequest("m", marker, 0))
+	b.Send(second.From, xrequest("m", marker, 0))
 	mdptest.Receive(t, started, "a handler to start") // the marker: the re-delivery did not start a handler
 	close(release)
-	final := b.wait(1, "FINAL", finalFor(id))
-	if final.id != second.id || string(final.msg.Address) != "c2" || !bodyIs(final.msg.Body, "once") {
-		t.Fatalf("FINAL on %q to %q: %q", final.id, final.msg.Address, final.msg.Body)
+	final := b.Wait(1, "FINAL", finalFor(id))
+	if final.From != second.From || string(final.Msg.Address) != "c2" || !bodyIs(final.Msg.Body, "once") {
+		t.Fatalf("FINAL on %q to %q: %q", final.From, final.Msg.Address, final.Msg.Body)
 	}
-	b.wait(1, "marker FINAL", finalFor(marker))
+	b.Wait(1, "marker FINAL", finalFor(marker))
 	if n := calls.Load(); n != 2 {
 		t.Fatalf("handler ran %d times, want 2 (request once, marker once)", n)
 	}
-	if n := len(b.messages(finalFor(id))); n != 1 {
+	if n := len(b.Messages(finalFor(id))); n != 1 {
 		t.Fatalf("%d replies to one request", n)
 	}
 }
@@ -239,16 +239,16 @@ func TestDedupAcrossReconnect(t *testing.T) {
 func TestDedupCacheSizeOption(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		return req.Body, nil
 	}), WithDedupCache(1, time.Minute))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	older, newer := uuid.New(), uuid.New()
 	for i, id := range []uuid.UUID{older, newer, newer, older} {
-		n := len(b.messages(finalFor(id)))
-		b.send(ready.id, xrequest("c", id, mdp.FlagClientUUID, "x"))
-		b.wait(n+1, fmt.Sprintf("FINAL %d", i), finalFor(id))
+		n := len(b.Messages(finalFor(id)))
+		b.Send(ready.From, xrequest("c", id, mdp.FlagClientUUID, "x"))
+		b.Wait(n+1, fmt.Sprintf("FINAL %d", i), finalFor(id))
 	}
 	// older, newer: run; newer again: cached; older again: evicted, runs.
 	if n := calls.Load(); n != 3 {
@@ -301,22 +301,22 @@ func TestDeduperAcrossWorkerRestart(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	id := uuid.New()
 
-	first := startWorker(t, b.ep, "bank", h, WithDeduper(store))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	b.send(ready.id, xrequest("c", id, mdp.FlagClientUUID, "100"))
-	if got := b.wait(1, "FINAL", finalFor(id)); !bodyIs(got.msg.Body, "100") {
-		t.Fatalf("deposit answered %q", got.msg.Body)
+	first := startWorker(t, b.Endpoint, "bank", h, WithDeduper(store))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(ready.From, xrequest("c", id, mdp.FlagClientUUID, "100"))
+	if got := b.Wait(1, "FINAL", finalFor(id)); !bodyIs(got.Msg.Body, "100") {
+		t.Fatalf("deposit answered %q", got.Msg.Body)
 	}
 	first.cancel()
 	if err := first.wait(t); err != nil {
 		t.Fatalf("first worker: %v", err)
 	}
 
-	startWorker(t, b.ep, "bank", h, WithDeduper(store))
-	again := b.wait(2, "XREADY of the new worker", isKind(mdp.WorkerReady))
-	b.send(again.id, xrequest("c", id, mdp.FlagClientUUID, "100"))
-	if got := b.wait(2, "FINAL to the retry", finalFor(id)); got.id != again.id || !bodyIs(got.msg.Body, "100") {
-		t.Fatalf("retry answered %q by %q", got.msg.Body, got.id)
+	startWorker(t, b.Endpoint, "bank", h, WithDeduper(store))
+	again := b.Wait(2, "XREADY of the new worker", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(again.From, xrequest("c", id, mdp.FlagClientUUID, "100"))
+	if got := b.Wait(2, "FINAL to the retry", finalFor(id)); got.From != again.From || !bodyIs(got.Msg.Body, "100") {
+		t.Fatalf("retry answered %q by %q", got.Msg.Body, got.From)
 	}
 	store.mu.Lock()
 	bal := store.balance

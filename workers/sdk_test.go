@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -17,7 +18,7 @@ import (
 // retry with the same UUID is answered once.
 func TestClientSDK(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
-	startWorker(t, b.ep, "stream", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "stream", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		if string(req.Body[0]) == "fail" {
 			return nil, Errorf(mdp.StatusBadRequest, "refused")
 		}
@@ -26,8 +27,8 @@ func TestClientSDK(t *testing.T) {
 		}
 		return streamTen(ctx, req)
 	}))
-	b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	c, err := clients.New([]string{b.ep})
+	b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	c, err := clients.New([]string{b.Endpoint})
 	if err != nil {
 		t.Fatal(err)
 	}

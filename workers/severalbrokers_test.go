@@ -73,12 +73,12 @@ func TestSeveralBrokersShareOneCapacity(t *testing.T) {
 				awaitRelease(ctx, release)
 				return req.Body, nil
 			})
-			r, logs := startMultiWorker(t, []string{b1.ep, b2.ep}, "slow", h, WithConcurrency(2), WithProtocol(p))
+			r, logs := startMultiWorker(t, []string{b1.Endpoint, b2.Endpoint}, "slow", h, WithConcurrency(2), WithProtocol(p))
 			mdptest.Receive(t, r.w.Ready(), "Ready")
 			mdptest.WaitFor(t, "registered with both brokers", func() bool {
-				return logged(logs, "registered with broker", b1.ep) == 1 && logged(logs, "registered with broker", b2.ep) == 1
+				return logged(logs, "registered with broker", b1.Endpoint) == 1 && logged(logs, "registered with broker", b2.Endpoint) == 1
 			})
-			c1, c2 := newSDKClient(t, b1.ep), newSDKClient(t, b2.ep)
+			c1, c2 := newSDKClient(t, b1.Endpoint), newSDKClient(t, b2.Endpoint)
 			ctx := testCtx(t)
 			var wg sync.WaitGroup
 			errs := make(chan error, 6)
@@ -115,21 +115,21 @@ func TestSeveralBrokersShareOneCapacity(t *testing.T) {
 func TestSeveralBrokersLossAndReturn(t *testing.T) {
 	b1 := startBroker(t, "tcp://127.0.0.1:*")
 	b2 := startBroker(t, "tcp://127.0.0.1:*")
-	_, logs := startMultiWorker(t, []string{b1.ep, b2.ep}, "echo", HandlerFunc(echo))
+	_, logs := startMultiWorker(t, []string{b1.Endpoint, b2.Endpoint}, "echo", HandlerFunc(echo))
 	mdptest.WaitFor(t, "registered with both", func() bool {
-		return logged(logs, "registered with broker", b1.ep) == 1 && logged(logs, "registered with broker", b2.ep) == 1
+		return logged(logs, "registered with broker", b1.Endpoint) == 1 && logged(logs, "registered with broker", b2.Endpoint) == 1
 	})
 	b1.Stop()
-	mdptest.WaitFor(t, "loss of the stopped broker logged", func() bool { return logged(logs, "lost broker", b1.ep) == 1 })
-	if _, err := newSDKClient(t, b2.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
+	mdptest.WaitFor(t, "loss of the stopped broker logged", func() bool { return logged(logs, "lost broker", b1.Endpoint) == 1 })
+	if _, err := newSDKClient(t, b2.Endpoint).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the other broker: %v", err)
 	}
-	b3 := startBroker(t, b1.ep) // the same endpoint again
-	mdptest.WaitFor(t, "registered again", func() bool { return logged(logs, "registered with broker", b1.ep) == 2 })
+	b3 := startBroker(t, b1.Endpoint) // the same endpoint again
+	mdptest.WaitFor(t, "registered again", func() bool { return logged(logs, "registered with broker", b1.Endpoint) == 2 })
 	if _, err := newSDKClient(t, b3.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the restarted broker: %v", err)
 	}
-	if n := logged(logs, "lost broker", b2.ep); n != 0 {
+	if n := logged(logs, "lost broker", b2.Endpoint); n != 0 {
 		t.Fatalf("the live broker was logged lost %d times", n)
 	}
 }
@@ -187,19 +187,19 @@ func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
 	b1 := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	b2 := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
-	startMultiWorker(t, []string{b1.ep, b2.ep}, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startMultiWorker(t, []string{b1.Endpoint, b2.Endpoint}, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		n := calls.Add(1)
 		return [][]byte{[]byte("call"), {byte('0' + n)}}, nil
 	}))
-	r1 := b1.wait(1, "XREADY at the first broker", isKind(mdp.WorkerReady))
-	r2 := b2.wait(1, "XREADY at the second broker", isKind(mdp.WorkerReady))
+	r1 := b1.Wait(1, "XREADY at the first broker", mdptest.IsKind(mdp.WorkerReady))
+	r2 := b2.Wait(1, "XREADY at the second broker", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b1.send(r1.id, xrequest("client", id, mdp.FlagClientUUID, "x"))
-	b1.wait(1, "FINAL through the first broker", finalFor(id))
-	b2.send(r2.id, xrequest("client-again", id, mdp.FlagClientUUID, "x"))
-	retry := b2.wait(1, "FINAL through the second broker", finalFor(id))
-	if !bodyIs(retry.msg.Body, "call", "1") {
-		t.Fatalf("retry answered %q, want the first call's reply", retry.msg.Body)
+	b1.Send(r1.From, xrequest("client", id, mdp.FlagClientUUID, "x"))
+	b1.Wait(1, "FINAL through the first broker", finalFor(id))
+	b2.Send(r2.From, xrequest("client-again", id, mdp.FlagClientUUID, "x"))
+	retry := b2.Wait(1, "FINAL through the second broker", finalFor(id))
+	if !bodyIs(retry.Msg.Body, "call", "1") {
+		t.Fatalf("retry answered %q, want the first call's reply", retry.Msg.Body)
 	}
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("handler ran %d times, want 1", n)
@@ -211,9 +211,9 @@ func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
 func TestSeveralBrokersOneDownFromTheStart(t *testing.T) {
 	down := unusedEndpoint(t)
 	b := startBroker(t, "tcp://127.0.0.1:*")
-	r, logs := startMultiWorker(t, []string{down, b.ep}, "echo", HandlerFunc(echo))
+	r, logs := startMultiWorker(t, []string{down, b.Endpoint}, "echo", HandlerFunc(echo))
 	mdptest.Receive(t, r.w.Ready(), "Ready")
-	if _, err := newSDKClient(t, b.ep).Request(testCtx(t), "echo", []byte("x")); err != nil {
+	if _, err := newSDKClient(t, b.Endpoint).Request(testCtx(t), "echo", []byte("x")); err != nil {
 		t.Fatalf("through the live broker: %v", err)
 	}
 	if n := logged(logs, "registered with broker", down); n != 0 {

@@ -19,19 +19,19 @@ func TestGracefulShutdown(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	started := make(chan struct{})
 	release := make(chan struct{})
-	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	r := startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		close(started)
 		awaitRelease(ctx, release)
 		return [][]byte{[]byte("finished")}, ctx.Err()
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("c", id, 0))
+	b.Send(ready.From, xrequest("c", id, 0))
 	mdptest.Receive(t, started, "a handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
-	b.wait(1, "XDRAIN", isKind(mdp.WorkerDrain))
-	if n := len(b.messages(isKind(mdp.WorkerDisconnect))); n != 0 {
+	b.Wait(1, "XDRAIN", mdptest.IsKind(mdp.WorkerDrain))
+	if n := len(b.Messages(mdptest.IsKind(mdp.WorkerDisconnect))); n != 0 {
 		t.Fatal("DISCONNECT before the request in flight finished")
 	}
 	close(release)
@@ -41,10 +41,10 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := r.wait(t); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	b.wait(1, "DISCONNECT", isKind(mdp.WorkerDisconnect))
+	b.Wait(1, "DISCONNECT", mdptest.IsKind(mdp.WorkerDisconnect))
 	var order []mdp.Kind
-	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.Kind != mdp.WorkerHeartbeat }) {
-		order = append(order, m.msg.Kind)
+	for _, m := range b.Messages(func(m mdptest.Logged) bool { return m.Msg.Kind != mdp.WorkerHeartbeat }) {
+		order = append(order, m.Msg.Kind)
 	}
 	want := []mdp.Kind{mdp.WorkerReady, mdp.WorkerDrain, mdp.WorkerFinal, mdp.WorkerDisconnect}
 	if len(order) != len(want) {
@@ -55,8 +55,8 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("messages %v, want %v", order, want)
 		}
 	}
-	if got := b.wait(1, "FINAL", finalFor(id)); !bodyIs(got.msg.Body, "finished") {
-		t.Fatalf("FINAL %q", got.msg.Body)
+	if got := b.Wait(1, "FINAL", finalFor(id)); !bodyIs(got.Msg.Body, "finished") {
+		t.Fatalf("FINAL %q", got.Msg.Body)
 	}
 	if err := r.w.Run(context.Background(), HandlerFunc(echo)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("second Run: %v, want ErrClosed", err)
@@ -68,33 +68,33 @@ func TestGracefulShutdown(t *testing.T) {
 func TestDrainTimeout(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	started := make(chan struct{})
-	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	r := startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}), WithDrainTimeout(50*time.Millisecond))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	b.send(ready.id, xrequest("c", uuid.New(), 0))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(ready.From, xrequest("c", uuid.New(), 0))
 	mdptest.Receive(t, started, "a handler to start")
 	r.cancel()
 	if err := r.wait(t); !errors.Is(err, ErrDrainTimeout) {
 		t.Fatalf("Run: %v, want ErrDrainTimeout", err)
 	}
-	b.wait(1, "XDRAIN", isKind(mdp.WorkerDrain))
-	b.wait(1, "DISCONNECT", isKind(mdp.WorkerDisconnect))
+	b.Wait(1, "XDRAIN", mdptest.IsKind(mdp.WorkerDrain))
+	b.Wait(1, "DISCONNECT", mdptest.IsKind(mdp.WorkerDisconnect))
 }
 
 // Shutdown's context bounds the drain.
 func TestShutdownDeadline(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	started := make(chan struct{})
-	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	r := startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		close(started)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	b.send(ready.id, xrequest("c", uuid.New(), 0))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(ready.From, xrequest("c", uuid.New(), 0))
 	mdptest.Receive(t, started, "a handler to start")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -126,20 +126,20 @@ func TestGracefulShutdownPlain(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	started := make(chan struct{})
 	release := make(chan struct{})
-	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	r := startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		close(started)
 		awaitRelease(ctx, release)
 		return [][]byte{[]byte("finished")}, ctx.Err()
 	}), WithProtocol(ProtocolV02))
-	ready := b.wait(1, "READY", isKind(mdp.WorkerReady))
-	b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Address: []byte("c"), Body: [][]byte{[]byte("x")}})
+	ready := b.Wait(1, "READY", mdptest.IsKind(mdp.WorkerReady))
+	b.Send(ready.From, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerRequest, Address: []byte("c"), Body: [][]byte{[]byte("x")}})
 	mdptest.Receive(t, started, "the handler to start")
 	shut := make(chan error, 1)
 	go func() { shut <- r.w.Shutdown(context.Background()) }()
 	// Heartbeats still flow while the worker drains; DISCONNECT must wait.
-	n := len(b.messages(fromID(ready.id, mdp.WorkerHeartbeat)))
-	b.wait(n+3, "heartbeats while draining", fromID(ready.id, mdp.WorkerHeartbeat))
-	if d := len(b.messages(isKind(mdp.WorkerDisconnect))); d != 0 {
+	n := len(b.Messages(mdptest.FromID(ready.From, mdp.WorkerHeartbeat)))
+	b.Wait(n+3, "heartbeats while draining", mdptest.FromID(ready.From, mdp.WorkerHeartbeat))
+	if d := len(b.Messages(mdptest.IsKind(mdp.WorkerDisconnect))); d != 0 {
 		t.Fatal("DISCONNECT before the request in flight finished")
 	}
 	close(release)
@@ -149,12 +149,12 @@ func TestGracefulShutdownPlain(t *testing.T) {
 	if err := r.wait(t); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	b.wait(1, "DISCONNECT", isKind(mdp.WorkerDisconnect))
+	b.Wait(1, "DISCONNECT", mdptest.IsKind(mdp.WorkerDisconnect))
 	var order []mdp.Kind
-	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.Kind != mdp.WorkerHeartbeat }) {
-		order = append(order, m.msg.Kind)
-		if m.msg.Ext {
-			t.Fatalf("extension message %v to a plain broker", m.msg.Kind)
+	for _, m := range b.Messages(func(m mdptest.Logged) bool { return m.Msg.Kind != mdp.WorkerHeartbeat }) {
+		order = append(order, m.Msg.Kind)
+		if m.Msg.Ext {
+			t.Fatalf("extension message %v to a plain broker", m.Msg.Kind)
 		}
 	}
 	if want := []mdp.Kind{mdp.WorkerReady, mdp.WorkerFinal, mdp.WorkerDisconnect}; fmt.Sprint(order) != fmt.Sprint(want) {

@@ -153,27 +153,27 @@ func (c *childWorker) stop(t *testing.T) []string {
 // the worker registers again.
 func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
-	child := startChildWorker(t, b.ep)
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	child := startChildWorker(t, b.Endpoint)
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 
 	child.signal(t, syscall.SIGSTOP)
 	late, fresh := uuid.New(), uuid.New()
 	lateReq := xrequest("c1", late, mdp.FlagClientUUID, "late")
 	lateReq.Timeout = 10 * testHB
-	b.send(ready.id, lateReq)
+	b.Send(ready.From, lateReq)
 	// Heartbeats for twice the late request's timeout, at least testHB
 	// apart as a broker sends them: sent here, as the fake broker's own may
 	// come further apart on a loaded machine.
 	for range 2 * lateReq.Timeout / testHB {
-		last := b.lastSentTo(ready.id)
+		last := b.LastSentTo(ready.From)
 		mdptest.WaitFor(t, "a heartbeat interval", func() bool { return time.Since(last) >= testHB })
-		b.send(ready.id, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerHeartbeat})
+		b.Send(ready.From, mdp.Message{Version: mdp.V02, Kind: mdp.WorkerHeartbeat})
 	}
-	b.send(ready.id, xrequest("c2", fresh, mdp.FlagClientUUID, "fresh"))
+	b.Send(ready.From, xrequest("c2", fresh, mdp.FlagClientUUID, "fresh"))
 	child.signal(t, syscall.SIGCONT)
-	b.wait(1, "XFINAL of the fresh request", finalFor(fresh))
-	if got := b.messages(finalFor(late)); len(got) != 0 {
-		t.Fatalf("the late request was answered: %+v", got[0].msg)
+	b.Wait(1, "XFINAL of the fresh request", finalFor(fresh))
+	if got := b.Messages(finalFor(late)); len(got) != 0 {
+		t.Fatalf("the late request was answered: %+v", got[0].Msg)
 	}
 
 	// The request and the DISCONNECT must both be waiting in the stopped
@@ -181,36 +181,36 @@ func TestStoppedWorkerDropsStaleRequests(t *testing.T) {
 	// real broker expired it: the fake broker's libzmq writes them after
 	// send returns, so wait until they are there (no heartbeats meanwhile,
 	// so that the byte count is theirs).
-	b.setSilent(true)
+	b.SetSilent(true)
 	child.signal(t, syscall.SIGSTOP)
-	brokerPort := b.ep[strings.LastIndexByte(b.ep, ':')+1:]
+	brokerPort := b.Endpoint[strings.LastIndexByte(b.Endpoint, ':')+1:]
 	before := workerRxQueue(t, brokerPort)
 	dropped := uuid.New()
 	req := xrequest("c3", dropped, mdp.FlagClientUUID, "disconnected")
 	disconnect := mdp.Message{Version: mdp.V02, Kind: mdp.WorkerDisconnect}
-	b.send(ready.id, req)
-	b.send(ready.id, disconnect)
+	b.Send(ready.From, req)
+	b.Send(ready.From, disconnect)
 	want := before + zmtpSize(t, req) + zmtpSize(t, disconnect)
 	mdptest.WaitFor(t, "the request and DISCONNECT in the stopped worker's receive buffer", func() bool {
 		return workerRxQueue(t, brokerPort) >= want
 	})
 	t.Logf("receive buffer: %d bytes before, %d with the request and DISCONNECT", before, want)
 	child.signal(t, syscall.SIGCONT)
-	b.setSilent(false)
-	again := b.wait(2, "XREADY after DISCONNECT", isKind(mdp.WorkerReady))
-	if again.id == ready.id {
+	b.SetSilent(false)
+	again := b.Wait(2, "XREADY after DISCONNECT", mdptest.IsKind(mdp.WorkerReady))
+	if again.From == ready.From {
 		t.Fatal("registered again on the same socket")
 	}
 	after := uuid.New()
-	b.send(again.id, xrequest("c4", after, mdp.FlagClientUUID, "after"))
-	b.wait(1, "XFINAL on the new connection", finalFor(after))
+	b.Send(again.From, xrequest("c4", after, mdp.FlagClientUUID, "after"))
+	b.Wait(1, "XFINAL on the new connection", finalFor(after))
 
 	out := child.stop(t)
 	if want := []string{"ran fresh", "ran after", "stale 2"}; strings.Join(out, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("worker process printed %q, want %q", out, want)
 	}
-	if got := b.messages(finalFor(dropped)); len(got) != 0 {
-		t.Fatalf("the request before DISCONNECT was answered: %+v", got[0].msg)
+	if got := b.Messages(finalFor(dropped)); len(got) != 0 {
+		t.Fatalf("the request before DISCONNECT was answered: %+v", got[0].Msg)
 	}
 }
 
@@ -305,7 +305,7 @@ func TestStaleRequestsRule(t *testing.T) {
 // still a 500.
 func TestDeadlineExceededIs504(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
-	startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		switch string(req.Body[0]) {
 		case "wait":
 			<-ctx.Done()
@@ -319,7 +319,7 @@ func TestDeadlineExceededIs504(t *testing.T) {
 			return nil, context.Canceled
 		}
 	}), WithConcurrency(3))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	for _, tc := range []struct {
 		body    string
 		timeout time.Duration
@@ -332,8 +332,8 @@ func TestDeadlineExceededIs504(t *testing.T) {
 		id := uuid.New()
 		m := xrequest("c", id, 0, tc.body)
 		m.Timeout = tc.timeout
-		b.send(ready.id, m)
-		got := b.wait(1, "XERROR for "+tc.body, finalFor(id)).msg
+		b.Send(ready.From, m)
+		got := b.Wait(1, "XERROR for "+tc.body, finalFor(id)).Msg
 		if got.Kind != mdp.WorkerError || got.Status != tc.status {
 			t.Errorf("%s: got %v %d %q, want XERROR %d", tc.body, got.Kind, got.Status, got.Text, tc.status)
 		}
@@ -347,7 +347,7 @@ func TestPendingRequestExpiresUnrun(t *testing.T) {
 	release := make(chan struct{})
 	var ran []string
 	var mu sync.Mutex
-	r := startWorker(t, b.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	r := startWorker(t, b.Endpoint, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		mu.Lock()
 		ran = append(ran, string(req.Body[0]))
 		mu.Unlock()
@@ -356,9 +356,9 @@ func TestPendingRequestExpiresUnrun(t *testing.T) {
 		}
 		return req.Body, nil
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	busy, waiting := uuid.New(), uuid.New()
-	b.send(ready.id, xrequest("c1", busy, mdp.FlagClientUUID, "busy"))
+	b.Send(ready.From, xrequest("c1", busy, mdp.FlagClientUUID, "busy"))
 	mdptest.WaitFor(t, "the busy handler running", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -366,15 +366,15 @@ func TestPendingRequestExpiresUnrun(t *testing.T) {
 	})
 	short := xrequest("c2", waiting, mdp.FlagClientUUID, "waiting")
 	short.Timeout = 5 * testHB
-	b.send(ready.id, short)
+	b.Send(ready.From, short)
 	sent := time.Now()
 	mdptest.WaitFor(t, "the waiting request's deadline", func() bool { return time.Since(sent) > 2*short.Timeout })
 	close(release)
-	got := b.wait(1, "XERROR for the waiting request", finalFor(waiting)).msg
+	got := b.Wait(1, "XERROR for the waiting request", finalFor(waiting)).Msg
 	if got.Kind != mdp.WorkerError || got.Status != mdp.StatusExpired {
 		t.Fatalf("waiting request: %v %d %q, want XERROR 504", got.Kind, got.Status, got.Text)
 	}
-	b.wait(1, "XFINAL of the busy request", finalFor(busy))
+	b.Wait(1, "XFINAL of the busy request", finalFor(busy))
 	mu.Lock()
 	defer mu.Unlock()
 	if len(ran) != 1 || r.w.Stats().Stale != 1 {

@@ -24,21 +24,21 @@ func streamTen(_ context.Context, req *Request) ([][]byte, error) {
 // Extension: XPARTIALs carry the request UUID, in order, before XFINAL.
 func TestStreamingExtension(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
-	startWorker(t, b.ep, "stream", HandlerFunc(streamTen))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	startWorker(t, b.Endpoint, "stream", HandlerFunc(streamTen))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("c", id, 0, "go"))
-	b.wait(1, "XFINAL", finalFor(id))
+	b.Send(ready.From, xrequest("c", id, 0, "go"))
+	b.Wait(1, "XFINAL", finalFor(id))
 	var parts []string
-	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.UUID == id }) {
-		switch m.msg.Kind {
+	for _, m := range b.Messages(func(m mdptest.Logged) bool { return m.Msg.UUID == id }) {
+		switch m.Msg.Kind {
 		case mdp.WorkerPartial:
-			if !m.msg.Ext || string(m.msg.Address) != "c" {
-				t.Fatalf("partial %+v", m.msg)
+			if !m.Msg.Ext || string(m.Msg.Address) != "c" {
+				t.Fatalf("partial %+v", m.Msg)
 			}
-			parts = append(parts, string(m.msg.Body[0]))
+			parts = append(parts, string(m.Msg.Body[0]))
 		case mdp.WorkerFinal:
-			parts = append(parts, "final:"+string(m.msg.Body[0]))
+			parts = append(parts, "final:"+string(m.Msg.Body[0]))
 		}
 	}
 	want := []string{"part 0", "part 1", "part 2", "part 3", "part 4", "part 5", "part 6", "part 7", "part 8", "part 9", "final:done"}
@@ -51,9 +51,9 @@ func TestStreamingExtension(t *testing.T) {
 // order, then the FINAL.
 func TestStreamingToV02Client(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
-	startWorker(t, b.ep, "stream", HandlerFunc(streamTen), WithProtocol(ProtocolV02))
-	b.wait(1, "READY", isKind(mdp.WorkerReady))
-	c := newTestClient(t, b.ep, mdp.V02)
+	startWorker(t, b.Endpoint, "stream", HandlerFunc(streamTen), WithProtocol(ProtocolV02))
+	b.Wait(1, "READY", mdptest.IsKind(mdp.WorkerReady))
+	c := newTestClient(t, b.Endpoint, mdp.V02)
 	c.request("stream", "go")
 	for i := range 10 {
 		got := c.recv()
@@ -70,20 +70,20 @@ func TestStreamingToV02Client(t *testing.T) {
 // the handler can still answer.
 func TestStreamingUnsupportedOnV01(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
-	startWorker(t, b.ep, "stream", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "stream", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		err := req.Partial([]byte("nope"))
 		if !errors.Is(err, ErrStreamingUnsupported) {
 			return [][]byte{[]byte(fmt.Sprintf("unexpected %v", err))}, nil
 		}
 		return [][]byte{[]byte("partial refused")}, nil
 	}), WithProtocol(ProtocolV01))
-	b.wait(1, "READY", isKind(mdp.WorkerReady))
-	c := newTestClient(t, b.ep, mdp.V01)
+	b.Wait(1, "READY", mdptest.IsKind(mdp.WorkerReady))
+	c := newTestClient(t, b.Endpoint, mdp.V01)
 	c.request("stream", "go")
 	if got := c.recv(); got.Kind != mdp.ClientFinal || !bodyIs(got.Body, "partial refused") {
 		t.Fatalf("reply %v %q", got.Kind, got.Body)
 	}
-	if n := len(b.messages(isKind(mdp.WorkerPartial))); n != 0 {
+	if n := len(b.Messages(mdptest.IsKind(mdp.WorkerPartial))); n != 0 {
 		t.Fatalf("%d partials reached the broker", n)
 	}
 }
@@ -92,14 +92,14 @@ func TestStreamingUnsupportedOnV01(t *testing.T) {
 func TestPartialAfterReturn(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	kept := make(chan *Request, 1)
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		kept <- req
 		return nil, nil
 	}))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	id := uuid.New()
-	b.send(ready.id, xrequest("c", id, 0))
-	b.wait(1, "XFINAL", finalFor(id))
+	b.Send(ready.From, xrequest("c", id, 0))
+	b.Wait(1, "XFINAL", finalFor(id))
 	if err := mdptest.Receive(t, kept, "the request").Partial([]byte("late")); !errors.Is(err, ErrReplied) {
 		t.Fatalf("late Partial: %v, want ErrReplied", err)
 	}

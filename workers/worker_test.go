@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -80,16 +81,16 @@ func xrequest(client string, id uuid.UUID, flags mdp.Flags, body ...string) mdp.
 	return m
 }
 
-func finalFor(id uuid.UUID) func(brokerMsg) bool {
-	return func(m brokerMsg) bool {
-		return (m.msg.Kind == mdp.WorkerFinal || m.msg.Kind == mdp.WorkerError) && m.msg.UUID == id
+func finalFor(id uuid.UUID) func(mdptest.Logged) bool {
+	return func(m mdptest.Logged) bool {
+		return (m.Msg.Kind == mdp.WorkerFinal || m.Msg.Kind == mdp.WorkerError) && m.Msg.UUID == id
 	}
 }
 
 func TestExtensionRequestReply(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var got atomic.Pointer[Request]
-	startWorker(t, b.ep, "echo", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "echo", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
 		got.Store(req)
 		if _, ok := ctx.Deadline(); !ok {
 			return nil, errors.New("no deadline on the context")
@@ -97,15 +98,15 @@ func TestExtensionRequestReply(t *testing.T) {
 		return req.Body, nil
 	}), WithConcurrency(3), WithTier(2))
 
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
-	if !ready.msg.Ext || ready.msg.Service != "echo" || ready.msg.Tier != 2 || ready.msg.Capacity != 3 || ready.msg.Heartbeat != testHB {
-		t.Fatalf("READY = %+v", ready.msg)
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
+	if !ready.Msg.Ext || ready.Msg.Service != "echo" || ready.Msg.Tier != 2 || ready.Msg.Capacity != 3 || ready.Msg.Heartbeat != testHB {
+		t.Fatalf("READY = %+v", ready.Msg)
 	}
 	id := uuid.New()
-	b.send(ready.id, xrequest("client-1", id, mdp.FlagClientUUID, "hello", "world"))
-	final := b.wait(1, "XFINAL", finalFor(id))
-	if final.msg.Kind != mdp.WorkerFinal || !final.msg.Ext || string(final.msg.Address) != "client-1" || !bodyIs(final.msg.Body, "hello", "world") {
-		t.Fatalf("FINAL = %+v", final.msg)
+	b.Send(ready.From, xrequest("client-1", id, mdp.FlagClientUUID, "hello", "world"))
+	final := b.Wait(1, "XFINAL", finalFor(id))
+	if final.Msg.Kind != mdp.WorkerFinal || !final.Msg.Ext || string(final.Msg.Address) != "client-1" || !bodyIs(final.Msg.Body, "hello", "world") {
+		t.Fatalf("FINAL = %+v", final.Msg)
 	}
 	req := got.Load()
 	if req.UUID != id || !req.ClientUUID || req.Service != "echo" || req.Deadline.IsZero() {
@@ -128,8 +129,8 @@ func TestErrorReplies(t *testing.T) {
 	})
 	t.Run("extension", func(t *testing.T) {
 		b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
-		startWorker(t, b.ep, "svc", handler)
-		ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+		startWorker(t, b.Endpoint, "svc", handler)
+		ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 		cases := []struct {
 			body   string
 			status mdp.Status
@@ -142,8 +143,8 @@ func TestErrorReplies(t *testing.T) {
 		}
 		for _, c := range cases {
 			id := uuid.New()
-			b.send(ready.id, xrequest("c", id, 0, c.body))
-			got := b.wait(1, "XERROR for "+c.body, finalFor(id)).msg
+			b.Send(ready.From, xrequest("c", id, 0, c.body))
+			got := b.Wait(1, "XERROR for "+c.body, finalFor(id)).Msg
 			if got.Kind != mdp.WorkerError || got.Status != c.status || got.Text != c.text {
 				t.Errorf("%s: got %v %d %q, want XERROR %d %q", c.body, got.Kind, got.Status, got.Text, c.status, c.text)
 			}
@@ -155,9 +156,9 @@ func TestErrorReplies(t *testing.T) {
 	}{{ProtocolV02, mdp.V02}, {ProtocolV01, mdp.V01}} {
 		t.Run(p.protocol.String(), func(t *testing.T) {
 			b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, true)
-			startWorker(t, b.ep, "svc", handler, WithProtocol(p.protocol))
-			b.wait(1, "READY", isKind(mdp.WorkerReady))
-			c := newTestClient(t, b.ep, p.version)
+			startWorker(t, b.Endpoint, "svc", handler, WithProtocol(p.protocol))
+			b.Wait(1, "READY", mdptest.IsKind(mdp.WorkerReady))
+			c := newTestClient(t, b.Endpoint, p.version)
 			c.request("svc", "typed")
 			if got := c.recv(); got.Kind != mdp.ClientFinal || got.Version != p.version || !bodyIs(got.Body, `404 no such key "k"`) {
 				t.Fatalf("plain error reply = %v %v %q", got.Version, got.Kind, got.Body)
@@ -177,23 +178,23 @@ func TestPanicKeepsServing(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
 	core, logs := observer.New(zap.ErrorLevel)
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		if calls.Add(1) == 1 {
 			panic(fmt.Sprintf("first call with %q", req.Body[0]))
 		}
 		return req.Body, nil
 	}), WithLogger(zap.New(core)))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	first, second := uuid.New(), uuid.New()
-	b.send(ready.id, xrequest("c", first, 0, "a"))
-	if got := b.wait(1, "XERROR", finalFor(first)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal {
+	b.Send(ready.From, xrequest("c", first, 0, "a"))
+	if got := b.Wait(1, "XERROR", finalFor(first)).Msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal {
 		t.Fatalf("after a panic got %v %d", got.Kind, got.Status)
 	}
-	b.send(ready.id, xrequest("c", second, 0, "b"))
-	if got := b.wait(1, "XFINAL", finalFor(second)).msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "b") {
+	b.Send(ready.From, xrequest("c", second, 0, "b"))
+	if got := b.Wait(1, "XFINAL", finalFor(second)).Msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "b") {
 		t.Fatalf("after the panic got %v %q", got.Kind, got.Body)
 	}
-	if n := len(b.messages(isKind(mdp.WorkerReady))); n != 1 {
+	if n := len(b.Messages(mdptest.IsKind(mdp.WorkerReady))); n != 1 {
 		t.Fatalf("worker registered %d times, want once", n)
 	}
 	entries := logs.FilterMessage("handler panicked").All()
@@ -211,7 +212,7 @@ func TestPanicKeepsServing(t *testing.T) {
 func TestMaxMessageSize(t *testing.T) {
 	b := startFakeBroker(t, "tcp://127.0.0.1:*", testHB, false)
 	var calls atomic.Int32
-	startWorker(t, b.ep, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
+	startWorker(t, b.Endpoint, "svc", HandlerFunc(func(_ context.Context, req *Request) ([][]byte, error) {
 		calls.Add(1)
 		if string(req.Body[0]) == "partial" {
 			if err := req.Partial([]byte("0123456789"), []byte("0123456789")); !errors.Is(err, ErrTooLarge) {
@@ -224,27 +225,27 @@ func TestMaxMessageSize(t *testing.T) {
 		}
 		return [][]byte{[]byte("0123456789"), []byte("0123456789")}, nil
 	}), WithMaxMessageSize(16))
-	ready := b.wait(1, "XREADY", isKind(mdp.WorkerReady))
+	ready := b.Wait(1, "XREADY", mdptest.IsKind(mdp.WorkerReady))
 	big, small := uuid.New(), uuid.New()
-	b.send(ready.id, xrequest("c", big, 0, "0123456789", "0123456789"))
-	if got := b.wait(1, "XERROR", finalFor(big)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusTooLarge {
+	b.Send(ready.From, xrequest("c", big, 0, "0123456789", "0123456789"))
+	if got := b.Wait(1, "XERROR", finalFor(big)).Msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusTooLarge {
 		t.Fatalf("large request: %v %d", got.Kind, got.Status)
 	}
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("handler ran %d times for a request over the limit", n)
 	}
-	b.send(ready.id, xrequest("c", small, 0, "x"))
-	if got := b.wait(1, "XERROR", finalFor(small)).msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal || got.Text != "reply too large" {
+	b.Send(ready.From, xrequest("c", small, 0, "x"))
+	if got := b.Wait(1, "XERROR", finalFor(small)).Msg; got.Kind != mdp.WorkerError || got.Status != mdp.StatusInternal || got.Text != "reply too large" {
 		t.Fatalf("large reply: %v %d %q", got.Kind, got.Status, got.Text)
 	}
 	partial := uuid.New()
-	b.send(ready.id, xrequest("c", partial, 0, "partial"))
-	if got := b.wait(1, "XFINAL", finalFor(partial)).msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "ok") {
+	b.Send(ready.From, xrequest("c", partial, 0, "partial"))
+	if got := b.Wait(1, "XFINAL", finalFor(partial)).Msg; got.Kind != mdp.WorkerFinal || !bodyIs(got.Body, "ok") {
 		t.Fatalf("after a refused partial: %v %d %q %q", got.Kind, got.Status, got.Text, got.Body)
 	}
 	var parts [][][]byte
-	for _, m := range b.messages(func(m brokerMsg) bool { return m.msg.UUID == partial && m.msg.Kind == mdp.WorkerPartial }) {
-		parts = append(parts, m.msg.Body)
+	for _, m := range b.Messages(func(m mdptest.Logged) bool { return m.Msg.UUID == partial && m.Msg.Kind == mdp.WorkerPartial }) {
+		parts = append(parts, m.Msg.Body)
 	}
 	if len(parts) != 1 || !bodyIs(parts[0], "fits") {
 		t.Fatalf("partials sent %q, want only the one that fits", parts)
