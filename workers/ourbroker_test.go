@@ -2,10 +2,7 @@ package workers
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +10,6 @@ import (
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/internal/mdptest"
-	"github.com/majordomo-go/majordomo/mdp"
 )
 
 // realBroker is our broker (package broker) on a loopback port.
@@ -62,54 +58,6 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// Through our broker, with the client SDK: streaming in order, typed error
-// codes, and a plain MDP/0.1 client served by the extension worker.
-func TestOurBrokerServes(t *testing.T) {
-	rb := startBroker(t, "tcp://127.0.0.1:*")
-	startWorker(t, rb.ep, "stream", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
-		switch string(req.Body[0]) {
-		case "fail":
-			return nil, Errorf(mdp.StatusBadRequest, "refused")
-		case "echo":
-			return req.Body, nil
-		}
-		return streamTen(ctx, req)
-	}))
-	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("stream").Workers == 1 })
-	c := newSDKClient(t, rb.ep)
-	ctx := testCtx(t)
-
-	s := c.Stream(ctx, "stream", []byte("go"))
-	defer s.Close()
-	var got []string
-	for s.Next() {
-		prefix := ""
-		if s.Final() {
-			prefix = "final:"
-		}
-		got = append(got, prefix+string(s.Body()[0]))
-	}
-	if err := s.Err(); err != nil {
-		t.Fatalf("stream: %v", err)
-	}
-	want := []string{"part 0", "part 1", "part 2", "part 3", "part 4", "part 5", "part 6", "part 7", "part 8", "part 9", "final:done"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("stream %q, want %q", got, want)
-	}
-
-	_, err := c.Request(ctx, "stream", []byte("fail"))
-	var se *clients.ServiceError
-	if !errors.As(err, &se) || se.Status != mdp.StatusBadRequest || se.Text != "refused" {
-		t.Fatalf("error reply: %v, want status 400 refused", err)
-	}
-
-	plain := newTestClient(t, rb.ep, mdp.V01)
-	plain.request("stream", "echo", "from 0.1")
-	if m := plain.recv(); m.Kind != mdp.ClientFinal || m.Version != mdp.V01 || !bodyIs(m.Body, "echo", "from 0.1") {
-		t.Fatalf("MDP/0.1 client got %v %v %q", m.Version, m.Kind, m.Body)
-	}
-}
-
 // A handler running for several expiry periods is answered, and our broker
 // never expires the worker: the worker heartbeats while it works.
 func TestOurBrokerSlowHandler(t *testing.T) {
@@ -148,52 +96,6 @@ func TestOurBrokerRestart(t *testing.T) {
 	reply, err := newSDKClient(t, rb2.ep).Request(testCtx(t), "echo", []byte("after"))
 	if err != nil || !bodyIs(reply, "after") {
 		t.Fatalf("after the restart: %q, %v", reply, err)
-	}
-}
-
-// Our broker stopped and restarted mid-request: the handler is still
-// running when the broker goes, the client retries under the same UUID
-// through the new broker, which re-delivers the request to the worker's
-// new registration; the worker attaches it to the handler already running
-// instead of starting it again, and the one reply reaches the client.
-func TestOurBrokerRestartMidRequest(t *testing.T) {
-	shortDrain := func(c *broker.Config) { c.DrainTimeout = 50 * time.Millisecond }
-	rb := startBroker(t, "tcp://127.0.0.1:*", shortDrain)
-	var calls atomic.Int32
-	started := make(chan struct{}, 1)
-	release := make(chan struct{})
-	startWorker(t, rb.ep, "svc", HandlerFunc(func(ctx context.Context, req *Request) ([][]byte, error) {
-		calls.Add(1)
-		started <- struct{}{}
-		awaitRelease(ctx, release)
-		return req.Body, nil
-	}))
-	mdptest.WaitFor(t, "the worker to register", func() bool { return rb.service("svc").Workers == 1 })
-	c, err := clients.New([]string{rb.ep}, clients.WithTimeout(300*time.Millisecond), clients.WithRetries(50),
-		clients.WithBackoff(10*time.Millisecond, 100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	call := c.Go(ctx, "svc", []byte("survives"))
-	mdptest.Receive(t, started, "the handler to start")
-
-	rb.Stop()
-	rb2 := startBroker(t, rb.ep, shortDrain)
-	mdptest.WaitFor(t, "the retry to reach the worker through the new broker", func() bool {
-		return rb2.State().InFlight == 1
-	})
-	close(release)
-	if reply, err := call.Wait(); err != nil || !bodyIs(reply, "survives") {
-		t.Fatalf("request across the restart: %q, %v", reply, err)
-	}
-	if n := calls.Load(); n != 1 {
-		t.Fatalf("handler ran %d times, want once", n)
-	}
-	if c := rb2.counters(); c.WorkersRegistered != 1 || c.StaleReplies != 0 {
-		t.Fatalf("new broker: registered %d, stale replies %d; want 1, 0", c.WorkersRegistered, c.StaleReplies)
 	}
 }
 
