@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -36,7 +37,14 @@ func (n *Node) serveAdmin() error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	n.adminSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	var h http.Handler = mux
+	if n.cfg.AdminAuth != nil {
+		h = n.cfg.AdminAuth(h)
+	}
+	if n.cfg.AdminTLS != nil {
+		ln = tls.NewListener(ln, n.cfg.AdminTLS)
+	}
+	n.adminSrv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	n.adminLn = ln
 	n.wg.Add(1)
 	go func() {

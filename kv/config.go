@@ -1,9 +1,11 @@
 package kv
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +59,17 @@ type Config struct {
 	// AdminAddr, when set, is the host:port of the node's HTTP endpoint:
 	// /metrics, /livez, /readyz. Off by default.
 	AdminAddr string
+	// AdminTLS, when set, makes the admin endpoint HTTPS with it (and asks
+	// for client certificates as it says); AdminAuth, when set, wraps its
+	// handler. mdkv fills both from internal/adminauth (a bearer token or
+	// TLS client certificates, needed beyond loopback).
+	AdminTLS  *tls.Config
+	AdminAuth func(http.Handler) http.Handler
+	// CurveServerKey is the brokers' CURVE public key, and CurvePublicKey
+	// and CurveSecretKey are the node's own key pair, each in Z85 (40
+	// characters): set, the node's workers and its client connect to the
+	// brokers as CURVE clients. All three or none.
+	CurveServerKey, CurvePublicKey, CurveSecretKey string
 
 	// Raft timing (see raft.Config). Tests inject milliseconds.
 	HeartbeatTimeout   time.Duration
@@ -143,6 +156,9 @@ func (c *Config) Validate() error {
 		if g == "" || strings.ContainsAny(g, " \t\n") || !slices.Contains(c.Brokers, ep) {
 			bad("broker group %q for %q: want a name without spaces, for an endpoint of Brokers", g, ep)
 		}
+	}
+	if err := c.checkCurve(); err != nil {
+		bad("%v", err)
 	}
 	if c.MaxStaleness < 0 {
 		bad("max staleness %v: want 0 (off) or more", c.MaxStaleness)

@@ -62,7 +62,9 @@ func Start(cfg Config) (*Node, error) {
 		cfg.Logger = zap.NewNop()
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With(zap.String("node", cfg.ID)), leader: make(chan struct{})}
-	cl, err := clients.New(cfg.Brokers, clients.WithTimeout(cfg.HeartbeatTimeout), clients.WithLogger(n.log.Named("client")))
+	copts := append([]clients.Option{clients.WithTimeout(cfg.HeartbeatTimeout), clients.WithLogger(n.log.Named("client"))},
+		cfg.clientCurve()...)
+	cl, err := clients.New(cfg.Brokers, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("kv: client towards the brokers: %w", err)
 	}

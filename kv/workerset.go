@@ -34,6 +34,7 @@ func (n *Node) startWorkers(services []string, tier func(ep string) int, h worke
 				workers.WithMaxMessageSize(maxMessage),
 				workers.WithLogger(n.log.Named("worker").With(zap.String("service", svc))),
 			}, extra...)
+			opts = append(opts, n.cfg.workerCurve()...)
 			w, err := workers.New([]string{ep}, svc, opts...)
 			if err != nil { // the config was validated: only a bad endpoint gets here
 				n.log.Error("kv: cannot make a worker", zap.String("service", svc), zap.String("broker", ep), zap.Error(err))

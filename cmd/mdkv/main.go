@@ -10,7 +10,11 @@
 // flags, MDKV_* environment variables and an optional --config file, in
 // that order of precedence. On SIGTERM or SIGINT a leader hands leadership
 // to another node, the workers drain, and mdkv exits 0; a second signal
-// kills it at once. Exit codes: 0 after a clean stop (or --help, --version), 1 when
+// kills it at once. Behind a CURVE broker each node takes its own key:
+// --server-key BROKER.pub --key NODE.key (else $MAJORDOMO_SERVER_KEY and
+// $MAJORDOMO_KEY); the policy must let it serve and call STORE.*. An
+// --admin address beyond loopback needs --admin-token-file or
+// --admin-tls-cert, --admin-tls-key and --admin-client-ca. Exit codes: 0 after a clean stop (or --help, --version), 1 when
 // the node fails (a corrupt data file, a port in use), 2 for a bad setting.
 package main
 

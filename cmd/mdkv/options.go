@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/majordomo-go/majordomo/internal/adminauth"
 	"github.com/majordomo-go/majordomo/internal/configfile"
+	"github.com/majordomo-go/majordomo/internal/curveflags"
 	"github.com/majordomo-go/majordomo/internal/daemonlog"
 	"github.com/majordomo-go/majordomo/internal/flagvalue"
 	"github.com/majordomo-go/majordomo/kv"
@@ -27,6 +29,8 @@ type options struct {
 	logLevel   string
 	logFormat  string
 	configFile string
+	curve      curveflags.Files // --server-key, --key
+	adminAuth  adminauth.Config // --admin-token-file, --admin-tls-*, --admin-metrics-open
 }
 
 func (o *options) flagSet() *flag.FlagSet {
@@ -38,7 +42,9 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&c.RaftAddr, "raft", c.RaftAddr, "`host:port` of the Raft transport; the other nodes must reach it directly")
 	fs.Var(&brokerList{p: &c.Brokers}, "broker", "broker `endpoint`; repeat the flag (or separate with commas) for several")
 	fs.StringVar(&o.peers, "peers", o.peers, "initial cluster `ID=HOST:PORT[/replica],...`; used on an empty data directory only; a node not listed waits to be added (mdcli kv add)")
-	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "`host:port` of the HTTP endpoint /metrics, /livez, /readyz (default off; keep it on loopback or a private network)")
+	fs.StringVar(&c.AdminAddr, "admin", c.AdminAddr, "`host:port` of the HTTP endpoint /metrics, /livez, /readyz (default off); beyond loopback it needs --admin-token-file or --admin-tls-*")
+	o.adminAuth.Register(fs)
+	o.curve.Register(fs)
 	fs.StringVar(&c.Group, "group", c.Group, "this node's group (a location `name`)")
 	fs.StringVar(&c.Role, "role", c.Role, "`role`: voter (may lead) or replica (a Raft non-voter: serves reads, never leads)")
 	fs.Var(brokerGroups{p: &c.BrokerGroups}, "broker-group", "`NAME=ENDPOINT`: the clients of broker ENDPOINT (one of --broker) are in group NAME; repeat for several (brokers not listed are in --local-group)")
@@ -125,7 +131,32 @@ func parseOptions(args []string, env map[string]string) (o options, unknownEnv [
 	if err := errors.Join(errs...); err != nil {
 		return o, unknownEnv, err
 	}
+	if err := o.loadSecurity(func(k string) string { return env[k] }); err != nil {
+		return o, unknownEnv, err
+	}
 	return o, unknownEnv, o.check()
+}
+
+// loadSecurity reads the CURVE key files (--server-key and --key, else
+// $MAJORDOMO_SERVER_KEY and $MAJORDOMO_KEY: each node has its own key)
+// into the config, and the admin endpoint's guard.
+func (o *options) loadSecurity(getenv func(string) string) error {
+	var errs []error
+	o.curve = o.curve.WithEnv(getenv)
+	c := &o.cfg
+	var err error
+	if c.CurveServerKey, c.CurvePublicKey, c.CurveSecretKey, err = o.curve.Z85(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.AdminAddr != "" {
+		g, err := adminauth.New(c.AdminAddr, o.adminAuth)
+		if err != nil {
+			errs = append(errs, err)
+		} else if g.Enabled() {
+			c.AdminTLS, c.AdminAuth = g.TLSConfig(), g.Handler
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // applyConfigFile sets what the file says, except what the command line or

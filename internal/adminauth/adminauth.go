@@ -179,6 +179,15 @@ func (g *Guard) Enabled() bool { return g != nil && (g.tokenSum != nil || g.tls 
 // TLS reports whether the endpoint speaks HTTPS.
 func (g *Guard) TLS() bool { return g != nil && g.tls != nil }
 
+// TLSConfig is the server's TLS configuration (nil without TLS), for a
+// server that wraps its listener itself.
+func (g *Guard) TLSConfig() *tls.Config {
+	if !g.TLS() {
+		return nil
+	}
+	return g.tls
+}
+
 // Listener is ln, with TLS when it is configured.
 func (g *Guard) Listener(ln net.Listener) net.Listener {
 	if !g.TLS() {
