@@ -66,7 +66,7 @@ func newClients(zctx *zsock.Context, cfg config) (*clientSet, error) {
 		frames: append(head, nil), base: time.Now(),
 		progress: progress{w: cfg.progress, every: cfg.progressEvery, next: cfg.progressEvery}}
 	for c := 0; c < cfg.clients; c++ {
-		s, err := newDealer(zctx, cfg.broker, 2*cfg.window)
+		s, err := newDealer(zctx, cfg.broker, 2*cfg.window, cfg.curveKeys)
 		if err == nil {
 			cs.socks = append(cs.socks, s)
 			err = ready.set(c, s)

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"time"
+
+	"github.com/majordomo-go/majordomo/internal/curveclient"
+	"github.com/majordomo-go/majordomo/internal/curveflags"
 
 	"github.com/majordomo-go/majordomo/mdp"
 )
@@ -44,6 +48,9 @@ type config struct {
 	version   bool // print the version and exit
 	sdk       bool // clients and workers through the SDKs (sdk.go)
 
+	curve     curveflags.Files  // --server-key, --key (and their env)
+	curveKeys *curveclient.Keys // loaded from curve; nil: plain connections
+
 	// progress receives a progress line every progressEvery while the
 	// clients run (main: stderr unless --json or --quiet); nil: none.
 	progress      io.Writer
@@ -67,9 +74,14 @@ func defaultConfig() config {
 	}
 }
 
-// parseFlags reads args into a config and validates it. -h gives
-// flag.ErrHelp.
+// parseFlags reads args (and the environment, for what curveflags reads)
+// into a config and validates it. -h gives flag.ErrHelp.
 func parseFlags(args []string, stderr io.Writer) (config, error) {
+	return parseFlagsEnv(args, stderr, os.Getenv)
+}
+
+// parseFlagsEnv is parseFlags with the environment given.
+func parseFlagsEnv(args []string, stderr io.Writer, getenv func(string) string) (config, error) {
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("mdbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -92,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress line on stderr every second")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.BoolVar(&cfg.sdk, "sdk", false, "clients through clients.Client and workers through workers.Worker (the SDKs), same report")
+	cfg.curve.Register(fs)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -100,6 +113,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("mdbench: unexpected arguments %q", fs.Args())
+	}
+	if err := cfg.loadCurve(getenv); err != nil {
+		return cfg, err
 	}
 	return cfg, cfg.validate()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/majordomo-go/majordomo/internal/curveclient"
 	"github.com/majordomo-go/majordomo/internal/zsock"
 )
 
@@ -13,7 +14,7 @@ import (
 // one call to receive one, one to send one, however many frames. A send
 // with zsock.DontWait fails whole on a full queue and leaves nothing
 // half-sent.
-func newDealer(zctx *zsock.Context, endpoint string, hwm int) (*zsock.Socket, error) {
+func newDealer(zctx *zsock.Context, endpoint string, hwm int, curve *curveclient.Keys) (*zsock.Socket, error) {
 	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return nil, fmt.Errorf("mdbench: socket: %w", err)
@@ -22,6 +23,7 @@ func newDealer(zctx *zsock.Context, endpoint string, hwm int) (*zsock.Socket, er
 	for _, set := range []func() error{
 		func() error { return s.SetLinger(0) },
 		func() error { return s.SetHWM(hwm, hwm) },
+		func() error { return curve.Apply(s) },
 		func() error { return s.Connect(endpoint) },
 	} {
 		if err := set(); err != nil {

@@ -16,6 +16,7 @@ type result struct {
 	Workers  int     `json:"workers"`
 	Capacity int     `json:"capacity"`
 	Size     int     `json:"size"`
+	Curve    bool    `json:"curve"`   // the connections were CURVE (--server-key, --key)
 	Seconds  float64 `json:"seconds"` // the measured window
 
 	Sent     uint64  `json:"sent"`     // requests sent over the whole run, warm-up and retries included
@@ -50,7 +51,7 @@ func newResult(cfg config, measured time.Duration, cs *clientSet, ws workerStats
 	st := cs.stats
 	r := result{
 		Broker: cfg.broker, Service: cfg.service, Clients: cfg.clients, Window: cfg.window,
-		Workers: cfg.workers, Capacity: cfg.capacity, Size: cfg.size, Seconds: measured.Seconds(),
+		Workers: cfg.workers, Capacity: cfg.capacity, Size: cfg.size, Curve: cfg.curve.Enabled(), Seconds: measured.Seconds(),
 		Sent: st.sent, Requests: st.answered,
 		P50: micros(cs.hist.quantile(0.50)), P99: micros(cs.hist.quantile(0.99)),
 		P999: micros(cs.hist.quantile(0.999)), Mean: micros(cs.hist.mean()), Max: micros(time.Duration(cs.hist.max)),
@@ -86,6 +87,9 @@ func (r result) print(w io.Writer, asJSON bool) error {
 		workers = "external workers"
 	case r.Capacity > 1:
 		workers = fmt.Sprintf("%d extension workers of capacity %d", r.Workers, r.Capacity)
+	}
+	if r.Curve {
+		workers += ", CURVE"
 	}
 	_, err := fmt.Fprintf(w, `mdbench %s service %q: %d clients × window %d, %s, %d-byte bodies
 requests  %d in %.2fs = %.0f req/s

@@ -41,7 +41,7 @@ func runSDK(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 	}
 	cs := make([]*clients.Client, cfg.clients)
 	for i := range cs {
-		c, err := clients.New([]string{cfg.broker}, clients.WithTimeout(cfg.timeout))
+		c, err := clients.New([]string{cfg.broker}, append([]clients.Option{clients.WithTimeout(cfg.timeout)}, cfg.curve.ClientOptions()...)...)
 		if err != nil {
 			return result{}, fmt.Errorf("mdbench: %w", err)
 		}
@@ -51,7 +51,7 @@ func runSDK(ctx context.Context, cfg config, stdout io.Writer) (result, error) {
 	m := sdkMeasure(ctx, cfg, cs, cpu)
 	r := result{
 		Broker: cfg.broker, Service: cfg.service, Clients: cfg.clients, Window: cfg.window,
-		Workers: cfg.workers, Capacity: cfg.capacity, Size: cfg.size, Seconds: m.measured.Seconds(),
+		Workers: cfg.workers, Capacity: cfg.capacity, Size: cfg.size, Curve: cfg.curve.Enabled(), Seconds: m.measured.Seconds(),
 		Sent: m.sent, Requests: m.hist.n, Lost: m.failed,
 		P50: micros(m.hist.quantile(0.50)), P99: micros(m.hist.quantile(0.99)),
 		P999: micros(m.hist.quantile(0.999)), Mean: micros(m.hist.mean()), Max: micros(time.Duration(m.hist.max)),
@@ -82,7 +82,7 @@ func sdkWorkerOptions(cfg config) []workers.Option {
 	if cfg.capacity == 1 {
 		opts = append(opts, workers.WithProtocol(workers.ProtocolV01))
 	}
-	return opts
+	return append(opts, cfg.curve.WorkerOptions()...)
 }
 
 // sdkMeasurement is what the callers saw in the measured window.

@@ -70,7 +70,7 @@ func startWorkers(zctx *zsock.Context, cfg config) (*workerSet, error) {
 // register gives worker id a new socket, connected, with READY (or
 // XREADY) sent.
 func (ws *workerSet) register(id int, now time.Time) error {
-	sock, err := newDealer(ws.zctx, ws.cfg.broker, 2*ws.cfg.capacity)
+	sock, err := newDealer(ws.zctx, ws.cfg.broker, 2*ws.cfg.capacity, ws.cfg.curveKeys)
 	if err != nil {
 		return err
 	}
