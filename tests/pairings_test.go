@@ -88,6 +88,7 @@ func runPairings(t *testing.T, ep string, expect func(pairing) outcome, workerOp
 	for i, p := range pairings {
 		want := expect(p)
 		t.Run(fmt.Sprintf("client %v, worker %v: %v", p.c, p.w, want), func(t *testing.T) {
+			t.Parallel() // a service each: the pairings do not meet in the broker
 			service := fmt.Sprintf("pairing-%d", i)
 			startWorker(t, ep, service, pairingHandler, append([]workers.Option{workers.WithProtocol(p.w)}, workerOpts...)...)
 			ctx, cancel := context.WithTimeout(context.Background(), waitLong)
