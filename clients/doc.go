@@ -100,4 +100,16 @@
 // timeout), and without a UUID nobody can drop duplicates, so a retried
 // request may run twice: retry only requests that are safe to repeat. A
 // streamed request is not retried once it has had a PARTIAL reply.
+//
+// # CURVE
+//
+// WithCurve (keys in Z85) or WithCurveKeyFiles (the files "mdcli keygen"
+// writes) makes every connection to the brokers a CURVE connection:
+// encrypted, and authenticated by the client's key, which the broker's
+// access policy names. All the brokers of a Client share one broker key.
+// A broker that refuses the client's key, or whose key is another, never
+// completes the connection; libzmq retries the handshake without telling
+// anyone, so to the Client it is an unreachable broker: attempts time out
+// there and requests move on to the next broker. The Client logs a warning
+// about it at most once a minute per broker.
 package clients

@@ -138,6 +138,20 @@
 // re-queues such a request. Run returns after every goroutine it started
 // has ended.
 //
+// # CURVE
+//
+// WithCurve (keys in Z85) or WithCurveKeyFiles (the files "mdcli keygen"
+// writes) makes every connection to the brokers, reconnections included, a
+// CURVE connection: encrypted, and authenticated by the worker's key, which
+// the broker's access policy must allow to serve the service. A broker that
+// refuses the key, or whose key is another, never completes the
+// connection, and to the worker it is an unreachable broker: it warns that
+// the broker is silent (with a hint naming CURVE and its public key),
+// reconnects with backoff, and WithUnreachableTimeout and
+// WithExitWhenUnreachable apply. A broker that lets the key in but whose
+// policy does not allow the service answers READY with DISCONNECT, and the
+// worker reconnects with backoff.
+//
 // Worker's methods are safe for concurrent use; Request.Partial is safe for
 // one goroutine at a time.
 package workers
