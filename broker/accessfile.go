@@ -25,9 +25,22 @@ type AccessError struct {
 
 func (e *AccessError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
-// LoadAccess reads an access policy file (format in spec/security.md). A
-// key given as a path is read with internal/curvekey.LoadPublic, relative
-// to the policy file's directory.
+// LoadAccess reads an access policy file. A key given as a path is read
+// with internal/curvekey.LoadPublic, relative to the policy file's
+// directory. The format (spec/security.md has the whole of it): one
+// directive per line, fields separated by blanks, lines starting with '#'
+// are comments:
+//
+//	key NAME KEY                   # KEY: 40 Z85 characters, or a .pub file's path
+//	allow NAME|* serve PATTERN...  # register as a worker of matching services
+//	allow NAME|* call PATTERN...   # send requests to matching services
+//	allow NAME|* mmi               # read-only mmi.* queries
+//	allow NAME|* admin             # mmi.handover (and the read-only queries)
+//
+// A PATTERN's '*' stands for any run of bytes ("kv.*", "*", "echo"); "*"
+// as the subject is every listed key. Without any allow line every listed
+// key may do everything; with one, what no line allows is refused. Errors
+// are *AccessError, with the line.
 func LoadAccess(path string) (*Access, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -52,11 +52,21 @@
 //     Prometheus, so that the broker itself does not link client_golang.
 //     Workers' arrivals and departures are logged at info, at most a few
 //     lines per service per ten seconds, with a count of those suppressed.
+//   - Security (spec/security.md): with Config.CurveSecretKey every endpoint
+//     is a CURVE server and a ZAP handler in the broker lets in the keys of
+//     Config.Access (all keys without one); each message is judged by its
+//     sender's key: READY needs the serve right (else DISCONNECT), a
+//     request the call right (else 403, or dropped for plain MDP), MMI the
+//     mmi or admin right. De-duplication and the reply cache are keyed by
+//     the caller's key too. Broker.SetAccess and ReloadAccess swap the
+//     policy without dropping connections. Config.ClientMaxInFlight,
+//     ClientRate and ClientBurst limit each client connection (429).
 //
 // Decisions live in a socket-free core (core.go and its neighbours): handle
 // and tick change state and queue outgoing messages, which the loop sends.
 // Per-message cost does not depend on the number of workers, services or
 // queued requests: maps, intrusive lists and a timer heap, no scans.
 //
-// The wire formats are in spec/ (mdp.md, extensions.md, mmi.md).
+// The wire formats are in spec/ (mdp.md, extensions.md, mmi.md,
+// security.md).
 package broker
