@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,19 +10,6 @@ import (
 	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 )
-
-// freeEndpoint returns a loopback TCP endpoint that nothing listens on
-// (yet): a broker may be started there later.
-func freeEndpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "tcp://" + addr
-}
 
 // bodyLog records the first body frame of every request a worker got.
 type bodyLog struct {
@@ -50,7 +36,7 @@ func (l *bodyLog) String() string {
 // would otherwise be applied a second time by another worker).
 func TestDeadBrokerGetsNoStaleAttempts(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
-		epA := freeEndpoint(t)
+		epA := mdptest.UnusedEndpoint(t)
 		b := start(t, "")
 		var atB, atA bodyLog
 		wb := startWorker(t, b.Endpoint(), "counter.write", atB.handle)
@@ -85,7 +71,7 @@ func TestDeadBrokerGetsNoStaleAttempts(t *testing.T) {
 // retry.
 func TestRequestWaitsForBrokerToComeUp(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
-		ep := freeEndpoint(t)
+		ep := mdptest.UnusedEndpoint(t)
 		c := newClient(t, []string{ep}, WithTimeout(time.Minute), WithRetries(0))
 		calls := make([]*Call, 50)
 		for i := range calls {

@@ -95,7 +95,7 @@ func TestRetriesBackOff(t *testing.T) {
 // sent: when the broker comes, it gets only the next request.
 func TestCancelledRequestsNeverSent(t *testing.T) {
 	forEachBroker(t, func(t *testing.T, start startBrokerFunc) {
-		ep := freeEndpoint(t)
+		ep := mdptest.UnusedEndpoint(t)
 		c := newClient(t, []string{ep}, WithTimeout(time.Minute), WithRetries(0))
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := make([]*Call, 20)

@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,12 +82,7 @@ func moduleDir(t *testing.T, js []byte) string {
 // until the test ends, and returns its endpoint and its log.
 func startZguideBroker(t *testing.T, bin string) (string, *lockedBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := "tcp://" + ln.Addr().String()
-	ln.Close() // the example binds it next; the kernel does not hand a just-freed ephemeral port out again at once
+	ep := mdptest.UnusedEndpoint(t)
 	var logs lockedBuffer
 	cmd := exec.Command(bin)
 	// The example takes any error from Poll for Ctrl-C and exits: the Go

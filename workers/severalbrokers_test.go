@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -137,7 +136,7 @@ func TestSeveralBrokersLossAndReturn(t *testing.T) {
 // With WithExitWhenUnreachable, a worker that no broker answers stops and
 // Run says why; without it, it logs the outage once and keeps trying.
 func TestSeveralBrokersUnreachable(t *testing.T) {
-	eps := []string{unusedEndpoint(t), unusedEndpoint(t)}
+	eps := []string{mdptest.UnusedEndpoint(t), mdptest.UnusedEndpoint(t)}
 	r, logs := startMultiWorker(t, eps, "echo", HandlerFunc(echo),
 		WithUnreachableTimeout(100*time.Millisecond), WithExitWhenUnreachable())
 	if err := r.wait(t); !errors.Is(err, ErrUnreachable) {
@@ -169,18 +168,6 @@ func TestSeveralBrokersBadList(t *testing.T) {
 	}
 }
 
-// unusedEndpoint is a loopback TCP endpoint on which nothing listens (a
-// port the kernel handed out and that was closed again at once).
-func unusedEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "tcp://" + l.Addr().String()
-}
-
 // A client's retry that reaches the worker through another broker is
 // answered from the worker's one reply cache, without running again.
 func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
@@ -209,7 +196,7 @@ func TestSeveralBrokersShareTheReplyCache(t *testing.T) {
 // Any one broker is enough: a worker whose first broker is down from the
 // start registers with the other and serves through it.
 func TestSeveralBrokersOneDownFromTheStart(t *testing.T) {
-	down := unusedEndpoint(t)
+	down := mdptest.UnusedEndpoint(t)
 	b := startBroker(t, "tcp://127.0.0.1:*")
 	r, logs := startMultiWorker(t, []string{down, b.Endpoint}, "echo", HandlerFunc(echo))
 	mdptest.Receive(t, r.w.Ready(), "Ready")

@@ -133,8 +133,8 @@ func (l *load) waitMore(t *testing.T, n int64, what string) {
 // only through it.
 func TestTwoBrokersKillOneUnderLoad(t *testing.T) {
 	bin := buildBroker(t)
-	b1 := startBrokerProc(t, bin, unusedEndpoint(t))
-	b2 := startBrokerProc(t, bin, unusedEndpoint(t))
+	b1 := startBrokerProc(t, bin, mdptest.UnusedEndpoint(t))
+	b2 := startBrokerProc(t, bin, mdptest.UnusedEndpoint(t))
 	eps := []string{b1.ep, b2.ep}
 	_, log1 := startMultiWorker(t, eps, "echo", HandlerFunc(echo), WithConcurrency(8))
 	_, log2 := startMultiWorker(t, eps, "echo", HandlerFunc(echo), WithConcurrency(8))

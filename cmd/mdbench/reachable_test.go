@@ -12,19 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// closedPort is a loopback port nothing listens on (it did a moment ago).
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+	"github.com/majordomo-go/majordomo/internal/mdptest"
+)
 
 func TestDialAddress(t *testing.T) {
 	for _, tc := range []struct {
@@ -51,7 +41,7 @@ func TestDialAddress(t *testing.T) {
 // endpoint, not a run that counts every request lost.
 func TestUnreachableBroker(t *testing.T) {
 	for _, ep := range []string{
-		"tcp://" + closedPort(t),
+		"tcp://" + mdptest.UnusedAddr(t),
 		"ipc://" + filepath.Join(t.TempDir(), "no-broker.sock"),
 	} {
 		cfg := testConfig(ep)
@@ -137,7 +127,7 @@ func TestBinary(t *testing.T) {
 		checkRevision(t, out)
 	}
 
-	cmd := exec.Command(bin, "--broker", "tcp://"+closedPort(t), "--duration", "1s")
+	cmd := exec.Command(bin, "--broker", "tcp://"+mdptest.UnusedAddr(t), "--duration", "1s")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err = cmd.Run()
