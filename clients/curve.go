@@ -17,8 +17,8 @@ import (
 // A broker that refuses the client's key, or whose key is not
 // serverPublicKey, never completes the connection: to the Client it is an
 // unreachable broker (attempts time out there and the request moves on to
-// the next broker), and a warning is logged at most once a minute per
-// broker while requests cannot reach it.
+// the next broker), and with the extension protocol a warning is logged at
+// most once a minute per broker while requests cannot reach it.
 func WithCurve(serverPublicKey, publicKey, secretKey string) Option {
 	return func(o *options) error {
 		o.curveSet++

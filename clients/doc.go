@@ -110,6 +110,7 @@
 // A broker that refuses the client's key, or whose key is another, never
 // completes the connection; libzmq retries the handshake without telling
 // anyone, so to the Client it is an unreachable broker: attempts time out
-// there and requests move on to the next broker. The Client logs a warning
-// about it at most once a minute per broker.
+// there and requests move on to the next broker. With the extension
+// protocol the Client logs a warning about it at most once a minute per
+// broker (plain-mode sockets cannot tell it from a slow broker).
 package clients
