@@ -9,7 +9,10 @@ import (
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/workers"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // waitLong bounds every wait: generous for a loaded CI machine.
@@ -41,9 +44,28 @@ func startBroker(t *testing.T, tune func(*broker.Config)) (*brokertest.Broker, s
 // startWorker runs an SDK worker until the test ends.
 func startWorker(t *testing.T, ep, service string, h workers.HandlerFunc, opts ...workers.Option) {
 	t.Helper()
+	runWorker(t, []string{ep}, service, h, opts...)
+}
+
+// startObservedWorker runs an SDK worker registered with every broker in
+// eps until the test ends; its logs at info and above are observed.
+func startObservedWorker(t *testing.T, eps []string, service string, h workers.HandlerFunc, opts ...workers.Option) *observer.ObservedLogs {
+	t.Helper()
+	core, logs := observer.New(zapcore.InfoLevel)
+	runWorker(t, eps, service, h, append(opts, workers.WithLogger(zap.New(core)))...)
+	return logs
+}
+
+// logged counts the entries with message msg whose "broker" field is ep.
+func logged(logs *observer.ObservedLogs, msg, ep string) int {
+	return logs.FilterMessage(msg).FilterField(zap.String("broker", ep)).Len()
+}
+
+func runWorker(t *testing.T, eps []string, service string, h workers.HandlerFunc, opts ...workers.Option) {
+	t.Helper()
 	opts = append([]workers.Option{workers.WithHeartbeat(testHeartbeat), workers.WithLiveness(testLiveness),
 		workers.WithLogger(zaptest.NewLogger(t))}, opts...)
-	w, err := workers.New([]string{ep}, service, opts...)
+	w, err := workers.New(eps, service, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
