@@ -11,13 +11,15 @@
 //   - every kind of plain MDP peer, in raw RFC frames, on one broker with
 //     the SDKs (interop_test.go);
 //   - faults: workers that crash holding requests, a worker killed with
-//     SIGKILL, a broker shut down mid-call (faults_test.go,
-//     hardening_crash_test.go, hardening_test.go);
+//     SIGKILL, a broker shut down mid-call, one of two broker processes
+//     killed with SIGKILL under load and restarted (faults_test.go,
+//     hardening_crash_test.go, hardening_test.go, twobrokers_test.go);
 //   - a broker process under hostile input: oversize and gross multipart
 //     messages from raw ZMTP peers, routing-identity attacks
 //     (hardening_test.go, multipart_bound_test.go, zmtp_peer_test.go,
 //     identity_attack_test.go).
 //
-// It has no code besides test helpers (harness_test.go); the test doubles
-// are internal/mdptest's. Run it with `go test -race ./tests`.
+// It has no code besides test helpers (harness_test.go, and
+// brokerprocess_test.go for mdbroker processes); the test doubles are
+// internal/mdptest's. Run it with `go test -race ./tests`.
 package tests
