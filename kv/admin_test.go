@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker/brokertest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // A planned switchover under a write load of 8: leadership moves to the
@@ -77,7 +78,7 @@ func TestAddNodeUnderLoad(t *testing.T) {
 	}()
 	brokertest.WaitFor(t, "400 writes", func() bool { return l.acked() >= 400 })
 
-	cfg := testConfig(t, "n4", filepath.Join(t.TempDir(), "n4"), freeAddr(t), c.broker.Endpoint, c.cfgs[0].Peers)
+	cfg := testConfig(t, "n4", filepath.Join(t.TempDir(), "n4"), mdptest.UnusedAddr(t), c.broker.Endpoint, c.cfgs[0].Peers)
 	cfg.Role, cfg.CatchUpLag = RoleReplica, 20
 	c.cfgs, c.nodes = append(c.cfgs, cfg), append(c.nodes, nil)
 	c.start(3)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 func httpGet(t *testing.T, url string) (int, string) {
@@ -73,7 +75,7 @@ func TestAdminEndpoint(t *testing.T) {
 	}
 
 	// A node waiting to be added: live, not ready.
-	cfg := testConfig(t, "n9", t.TempDir(), freeAddr(t), c.broker.Endpoint, c.cfgs[0].Peers)
+	cfg := testConfig(t, "n9", t.TempDir(), mdptest.UnusedAddr(t), c.broker.Endpoint, c.cfgs[0].Peers)
 	cfg.AdminAddr = "127.0.0.1:0"
 	c.cfgs, c.nodes = append(c.cfgs, cfg), append(c.nodes, nil)
 	c.start(len(c.nodes) - 1)

@@ -3,7 +3,6 @@ package kv
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // cluster is a store of in-process nodes behind one in-process broker.
@@ -27,17 +27,6 @@ type cluster struct {
 	// followerSvc names a follower's node service when nodes is empty
 	// (a cluster of processes, for the benchmarks).
 	followerSvc string
-}
-
-// freeAddr returns a loopback host:port that was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // testConfig is a node config with timings for a loaded 2-core machine:
@@ -66,7 +55,7 @@ func startClusterTB(t testing.TB, size int) *cluster {
 	c := &cluster{t: t, broker: b}
 	var peers []Peer
 	for i := range size {
-		peers = append(peers, Peer{ID: fmt.Sprintf("n%d", i+1), Addr: freeAddr(t)})
+		peers = append(peers, Peer{ID: fmt.Sprintf("n%d", i+1), Addr: mdptest.UnusedAddr(t)})
 	}
 	for i, p := range peers {
 		c.cfgs = append(c.cfgs, testConfig(t, p.ID, filepath.Join(t.TempDir(), p.ID), p.Addr, b.Endpoint, peers))

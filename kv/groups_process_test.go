@@ -12,6 +12,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // startGroupProcs starts mdkv processes: voters n1.. in group a, replicas
@@ -26,7 +27,7 @@ func startGroupProcs(t *testing.T, voters, replicas int) *procCluster {
 	for i := range voters + replicas {
 		id := fmt.Sprintf("n%d", i+1)
 		pc.ids = append(pc.ids, id)
-		addrs[id] = freeAddr(t)
+		addrs[id] = mdptest.UnusedAddr(t)
 		suffix := ""
 		if i >= voters {
 			suffix = "/replica"

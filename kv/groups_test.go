@@ -10,6 +10,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // startGroups starts voters in group a and replicas in group b behind one
@@ -20,7 +21,7 @@ func startGroups(t *testing.T, voters, replicas int) *cluster {
 	c := &cluster{t: t, broker: b}
 	var peers []Peer
 	for i := range voters + replicas {
-		peers = append(peers, Peer{ID: fmt.Sprintf("n%d", i+1), Addr: freeAddr(t), Replica: i >= voters})
+		peers = append(peers, Peer{ID: fmt.Sprintf("n%d", i+1), Addr: mdptest.UnusedAddr(t), Replica: i >= voters})
 	}
 	for i, p := range peers {
 		cfg := testConfig(t, p.ID, filepath.Join(t.TempDir(), p.ID), p.Addr, b.Endpoint, peers)

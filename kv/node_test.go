@@ -14,6 +14,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/workers"
 )
@@ -196,7 +197,7 @@ func TestStartRefusesCorruptRaftLog(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, file), bytes.Repeat([]byte{0x3c}, 64<<10), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg := testConfig(t, "a", dir, freeAddr(t), "tcp://127.0.0.1:1", nil)
+		cfg := testConfig(t, "a", dir, mdptest.UnusedAddr(t), "tcp://127.0.0.1:1", nil)
 		n, err := Start(cfg)
 		if err == nil {
 			n.Close(context.Background())

@@ -25,7 +25,7 @@ func TestPartitionedReplica(t *testing.T) {
 	proxies := map[string]*mdptest.Proxy{}
 	for i := range 5 {
 		id := fmt.Sprintf("n%d", i+1)
-		p := Peer{ID: id, Addr: freeAddr(t), Replica: i >= 3}
+		p := Peer{ID: id, Addr: mdptest.UnusedAddr(t), Replica: i >= 3}
 		real[id] = p.Addr
 		if p.Replica { // the others reach a replica through its proxy
 			proxies[id] = mdptest.StartProxy(t, p.Addr)

@@ -16,6 +16,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // procCluster is a store of mdkv processes behind an in-process broker.
@@ -84,7 +85,7 @@ func startProcClusterArgs(t testing.TB, size int, extra ...string) *procCluster 
 	for i := range size {
 		id := fmt.Sprintf("n%d", i+1)
 		pc.ids = append(pc.ids, id)
-		addrs[id] = freeAddr(t)
+		addrs[id] = mdptest.UnusedAddr(t)
 		peers = append(peers, id+"="+addrs[id])
 	}
 	for _, id := range pc.ids {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/majordomo-go/majordomo/broker/brokertest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // installing reports whether a snapshot install is under way in a data
@@ -62,7 +63,7 @@ func TestKillReplicaDuringSnapshotInstall(t *testing.T) {
 
 	// r1 is a replica added now: the leader has no log old enough for it.
 	dir := filepath.Join(t.TempDir(), "r1")
-	raftAddr := freeAddr(t)
+	raftAddr := mdptest.UnusedAddr(t)
 	args := slices.Clone(pc.args[pc.ids[0]])
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
