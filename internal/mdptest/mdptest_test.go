@@ -3,6 +3,7 @@ package mdptest
 import (
 	"bytes"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,18 +54,26 @@ func TestProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	echoed := make(chan struct{})
+	var echoes sync.WaitGroup // the echo server's goroutines
+	echoes.Add(1)
 	go func() {
-		defer close(echoed)
+		defer echoes.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); b := make([]byte, 1); c.Read(b); c.Write(b) }()
+			echoes.Add(1)
+			go func() {
+				defer echoes.Done()
+				defer c.Close()
+				b := make([]byte, 1)
+				c.Read(b)
+				c.Write(b)
+			}()
 		}
 	}()
-	defer func() { ln.Close(); <-echoed }()
+	defer func() { ln.Close(); echoes.Wait() }()
 	p := StartProxy(t, "tcp://"+ln.Addr().String())
 	roundTrip := func() error {
 		c, err := net.DialTimeout("tcp", p.Addr(), Timeout)
