@@ -27,6 +27,8 @@ type Broker struct {
 	wake   chan struct{}
 	cmds   chan func(*core, time.Time)
 
+	lastPeerSend time.Time // the loop's: when it last sent a client (or a departing peer) a message
+
 	started atomic.Bool
 	running chan struct{} // closed when the loop starts
 	done    chan struct{} // closed when Run returns

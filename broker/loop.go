@@ -16,6 +16,20 @@ import (
 // messages, small enough to keep latency and memory bounded.
 const recvBatch = 512
 
+// shutdownLinger is how long the messages sent last (DISCONNECTs, 503s)
+// may take to leave once the broker stops; libzmq drops what is still
+// queued after it.
+const shutdownLinger = time.Second
+
+// closeGrace is how long a drained broker keeps its connections open after
+// the last reply (or other message to a client) it sent, before it closes
+// them. A client's libzmq with ZMQ_IMMEDIATE (our client SDK's) drops the
+// messages its application has not read yet when the connection closes
+// (session_base_t::reconnect terminates the pipe without delay), so a
+// reply sent just before the close could be lost. The drain timeout bounds
+// it, as everything else in the drain.
+const closeGrace = 500 * time.Millisecond
+
 // maxPollWait bounds one wait, so that a clock jump cannot stall timers.
 const maxPollWait = time.Second
 
@@ -44,6 +58,9 @@ func (b *Broker) loop(ctx context.Context) error {
 		}
 		if c.draining {
 			wait = max(min(wait, time.Until(drainDeadline)), 0)
+			if c.drained() {
+				wait = max(min(wait, time.Until(b.lastPeerSend.Add(closeGrace))), 0)
+			}
 		}
 		if _, err := poller.Wait(wait); err != nil && !errors.Is(err, syscall.EINTR) {
 			log.Error("poll failed", zap.Error(err))
@@ -63,15 +80,14 @@ func (b *Broker) loop(ctx context.Context) error {
 			c.startDrain()
 			drainDeadline = now.Add(b.cfg.DrainTimeout)
 		}
-		if c.draining && (c.drained() || !now.Before(drainDeadline)) {
+		b.flush(c, now) // before the stop check, which needs lastPeerSend
+		if c.draining && (!now.Before(drainDeadline) || c.drained() && !now.Before(b.lastPeerSend.Add(closeGrace))) {
 			c.shutdown(now)
 			b.flush(c, now)
-			// Give the DISCONNECTs a moment to leave before the socket closes.
-			b.sock.SetLinger(100 * time.Millisecond)
+			b.sock.SetLinger(shutdownLinger)
 			log.Info("broker stopped")
 			return nil
 		}
-		b.flush(c, now)
 	}
 }
 
@@ -105,6 +121,9 @@ func (b *Broker) flush(c *core, now time.Time) {
 		err := b.sock.Send(m.frames, zsock.DontWait)
 		switch {
 		case err == nil:
+			if m.worker == nil {
+				b.lastPeerSend = now
+			}
 		case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.EAGAIN):
 			// The peer is gone, or so far behind that it is as good as gone.
 			c.counters.SendErrors++
