@@ -3,9 +3,8 @@ package titanic
 import (
 	"fmt"
 
-	zmq "github.com/pebbe/zmq4"
-
 	"github.com/majordomo-go/majordomo/internal/curveclient"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/workers"
 )
 
@@ -32,24 +31,21 @@ func (c *Config) workerCurve() []workers.Option {
 	return []workers.Option{workers.WithCurve(c.CurveServerKey, c.CurvePublicKey, c.CurveSecretKey)}
 }
 
-// openDealer opens the dispatcher's DEALER to the broker, a CURVE client
-// when the config has keys.
-func openDealer(cfg *Config) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(zmq.DEALER)
+// openDealer opens the dispatcher's DEALER to the broker on zctx, a CURVE
+// client when the config has keys (zsock sockets have no linger).
+func openDealer(zctx *zsock.Context, cfg *Config) (*zsock.Socket, error) {
+	var keys *curveclient.Keys // nil: no CURVE
+	if cfg.curve() {
+		var err error
+		if keys, err = curveclient.FromZ85(cfg.CurveServerKey, cfg.CurvePublicKey, cfg.CurveSecretKey); err != nil {
+			return nil, fmt.Errorf("titanic: %w", err)
+		}
+	}
+	s, err := zctx.NewSocket(zsock.DEALER)
 	if err != nil {
 		return nil, fmt.Errorf("titanic: socket: %w", err)
 	}
-	s.SetLinger(0)
-	if cfg.curve() {
-		// libzmq takes the 40-character Z85 form of each key as well.
-		err = s.SetCurveServerkey(cfg.CurveServerKey)
-		if err == nil {
-			err = s.SetCurvePublickey(cfg.CurvePublicKey)
-		}
-		if err == nil {
-			err = s.SetCurveSecretkey(cfg.CurveSecretKey)
-		}
-	}
+	err = keys.Apply(s)
 	if err == nil {
 		err = s.Connect(cfg.Broker)
 	}

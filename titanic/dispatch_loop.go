@@ -2,15 +2,17 @@ package titanic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
-	zmq "github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/majordomo-go/majordomo/internal/wakeup"
+	"github.com/majordomo-go/majordomo/internal/zready"
+	"github.com/majordomo-go/majordomo/internal/zsock"
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
@@ -18,21 +20,30 @@ import (
 // under a flood of replies.
 const maxBatch = 256
 
+// What the loop waits for (internal/zready ids): its wake-up signal and
+// its DEALER.
+const (
+	wakeID   = 0
+	dealerID = 1
+)
+
 // dispatchLoop is the goroutine that owns the dispatcher's DEALER socket
 // (majordomo extension client: each request goes out with its stored UUID,
 // which the client SDK does not let a caller choose) and the dispatcher's
-// state. Other goroutines hand it new requests through submit.
+// state. Other goroutines hand it new requests through submit, which wakes
+// it through sig: no socket is shared between goroutines.
 type dispatchLoop struct {
 	log    *zap.Logger
 	store  *Store
 	d      *dispatcher
-	dealer *zmq.Socket
-	wakeIn *zmq.Socket
+	zctx   *zsock.Context // the loop's own, terminated by closeSockets
+	dealer *zsock.Socket
+	sig    *wakeup.Signal // Wake from any goroutine (submit, stop)
+	ready  *zready.Set    // what run waits for: sig and the DEALER
 
 	mu       sync.Mutex
-	wakeOut  *zmq.Socket // guarded by mu
-	incoming []Entry
-	closing  bool
+	incoming []Entry // guarded by mu
+	closing  bool    // guarded by mu
 
 	finishing sync.WaitGroup // goroutines storing results
 }
@@ -44,79 +55,62 @@ func newDispatchLoop(cfg *Config, store *Store, stats *counters) (_ *dispatchLoo
 			l.closeSockets()
 		}
 	}()
-	if l.dealer, err = openDealer(cfg); err != nil {
+	if l.zctx, err = zsock.NewContext(); err != nil {
+		return nil, fmt.Errorf("titanic: %w", err)
+	}
+	if l.dealer, err = openDealer(l.zctx, cfg); err != nil {
 		return nil, err
 	}
-	addr := "inproc://titanic-wake-" + uuid.NewString()
-	if l.wakeIn, err = openSocket(zmq.PAIR, addr, true); err != nil {
-		return nil, err
+	if l.sig, err = wakeup.New(); err != nil {
+		return nil, fmt.Errorf("titanic: %w", err)
 	}
-	if l.wakeOut, err = openSocket(zmq.PAIR, addr, false); err != nil {
-		return nil, err
+	if l.ready, err = zready.New(); err != nil {
+		return nil, fmt.Errorf("titanic: %w", err)
+	}
+	if err = l.ready.AddFd(wakeID, l.sig.Fd()); err != nil {
+		return nil, fmt.Errorf("titanic: %w", err)
+	}
+	if err = l.ready.AddSocket(dealerID, l.dealer); err != nil {
+		return nil, fmt.Errorf("titanic: %w", err)
 	}
 	l.d = newDispatcher(cfg, store, l, stats, l.finish)
 	return l, nil
-}
-
-func openSocket(t zmq.Type, endpoint string, bind bool) (*zmq.Socket, error) {
-	s, err := zmq.NewSocket(t)
-	if err != nil {
-		return nil, fmt.Errorf("titanic: socket: %w", err)
-	}
-	s.SetLinger(0)
-	if bind {
-		err = s.Bind(endpoint)
-	} else {
-		err = s.Connect(endpoint)
-	}
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("titanic: %s: %w", endpoint, err)
-	}
-	return s, nil
 }
 
 // submit hands a newly stored request to the dispatcher. Safe for use by
 // many goroutines.
 func (l *dispatchLoop) submit(e Entry) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.incoming = append(l.incoming, e)
-	if len(l.incoming) == 1 {
-		l.wakeLocked()
+	first := len(l.incoming) == 1
+	l.mu.Unlock()
+	if first {
+		l.sig.Wake() // coalesced; after closeSockets it does nothing
 	}
 }
 
 func (l *dispatchLoop) stop() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.closing = true
-	l.wakeLocked()
-}
-
-func (l *dispatchLoop) wakeLocked() {
-	if l.wakeOut != nil {
-		l.wakeOut.SendBytes([]byte{0}, zmq.DONTWAIT) // a full pipe is already a wake-up
-	}
+	l.mu.Unlock()
+	l.sig.Wake()
 }
 
 // run dispatches until ctx is cancelled, then waits for the results being
-// stored and closes the sockets.
+// stored and closes the sockets. Interrupted waits (EINTR) are retried by
+// zready and receives and sends by zsock.
 func (l *dispatchLoop) run(ctx context.Context) error {
 	stopWatch := context.AfterFunc(ctx, l.stop)
 	defer stopWatch()
 	defer l.closeSockets()
 	defer l.finishing.Wait()
-	poller := zmq.NewPoller()
-	poller.Add(l.dealer, zmq.POLLIN)
-	poller.Add(l.wakeIn, zmq.POLLIN)
 	for {
-		polled, err := poller.Poll(l.pollTimeout(time.Now()))
-		if err != nil && zmq.AsErrno(err) != zmq.Errno(syscall.EINTR) {
+		ids, err := l.ready.Wait(l.pollTimeout(time.Now()))
+		if err != nil {
 			return fmt.Errorf("titanic: dispatcher poll: %w", err)
 		}
-		for _, p := range polled {
-			if p.Socket == l.wakeIn {
+		for _, id := range ids {
+			if id == wakeID {
 				if l.takeIncoming(time.Now()) {
 					return nil
 				}
@@ -144,11 +138,7 @@ func (l *dispatchLoop) pollTimeout(now time.Time) time.Duration {
 // takeIncoming moves submitted requests to the dispatcher; it reports
 // whether the loop is to stop.
 func (l *dispatchLoop) takeIncoming(now time.Time) bool {
-	for {
-		if _, err := l.wakeIn.RecvBytes(zmq.DONTWAIT); err != nil {
-			break
-		}
-	}
+	l.sig.Clear() // before the queue is taken
 	l.mu.Lock()
 	in, closing := l.incoming, l.closing
 	l.incoming = nil
@@ -161,11 +151,15 @@ func (l *dispatchLoop) takeIncoming(now time.Time) bool {
 
 func (l *dispatchLoop) receive(now time.Time) {
 	for range maxBatch {
-		frames, err := l.dealer.RecvMessageBytes(zmq.DONTWAIT)
-		if err != nil {
-			return
+		frames, err := l.dealer.Recv(zsock.DontWait)
+		if err != nil && !errors.Is(err, zsock.ErrTooManyFrames) && !errors.Is(err, zsock.ErrTooLarge) {
+			return // EAGAIN: nothing more for now
 		}
-		m, err := mdp.ParseDealer(frames)
+		// A message cut short (no zsock broker forwards one) is malformed.
+		var m mdp.Message
+		if err == nil {
+			m, err = mdp.ParseDealer(frames)
+		}
 		if err == nil && !m.Ext {
 			err = fmt.Errorf("%s %s without the extension", m.Version, m.Kind)
 		}
@@ -184,7 +178,7 @@ func (l *dispatchLoop) send(service string, id uuid.UUID, timeout time.Duration,
 		Timeout: timeout, Body: body}
 	frames, err := m.Frames()
 	if err == nil {
-		_, err = l.dealer.SendMessageDontwait(frames)
+		err = l.dealer.Send(frames, zsock.DontWait)
 	}
 	if err != nil {
 		l.d.stats.sendErrors.Add(1)
@@ -205,16 +199,25 @@ func (l *dispatchLoop) finish(id uuid.UUID, res Result) {
 	}()
 }
 
+// closeSockets closes what the loop owns, each at most once: the set
+// before the socket whose ZMQ_FD it watches, the socket before the context
+// it was made from. Only the loop's goroutine calls it (or Run before the
+// loop starts); a Wake racing with the Signal's Close is harmless.
 func (l *dispatchLoop) closeSockets() {
-	for _, s := range []*zmq.Socket{l.dealer, l.wakeIn} {
-		if s != nil {
-			s.Close()
+	if l.ready != nil {
+		_ = l.ready.Close()
+		l.ready = nil
+	}
+	if l.dealer != nil {
+		l.dealer.Close()
+	}
+	if l.sig != nil {
+		_ = l.sig.Close()
+	}
+	if l.zctx != nil {
+		if err := l.zctx.Term(); err != nil {
+			l.log.Warn("titanic: terminating the dispatcher's ZeroMQ context", zap.Error(err))
 		}
+		l.zctx = nil
 	}
-	l.mu.Lock()
-	if l.wakeOut != nil {
-		l.wakeOut.Close()
-		l.wakeOut = nil
-	}
-	l.mu.Unlock()
 }
