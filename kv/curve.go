@@ -8,17 +8,13 @@ import (
 
 // curve reports whether the config asks for CURVE.
 func (c *Config) curve() bool {
-	return c.CurveServerKey != "" || c.CurvePublicKey != "" || c.CurveSecretKey != ""
+	return curveclient.Configured(c.CurveServerKey, c.CurvePublicKey, c.CurveSecretKey)
 }
 
 // checkCurve says what is wrong with the CURVE keys: a missing one, text
 // that is not Z85, or a public key that is not the secret key's.
 func (c *Config) checkCurve() error {
-	if !c.curve() {
-		return nil
-	}
-	_, err := curveclient.FromZ85(c.CurveServerKey, c.CurvePublicKey, c.CurveSecretKey)
-	return err
+	return curveclient.Check(c.CurveServerKey, c.CurvePublicKey, c.CurveSecretKey)
 }
 
 // clientCurve are the clients options of the CURVE keys (none without).

@@ -54,6 +54,23 @@ func FromZ85(server, public, secret string) (*Keys, error) {
 	return &k, nil
 }
 
+// Configured reports whether any of the three Z85 keys is given: a config
+// that gives none is plain, one that gives some asks for CURVE.
+func Configured(server, public, secret string) bool {
+	return server != "" || public != "" || secret != ""
+}
+
+// Check says what is wrong with a config's three Z85 keys: nothing when
+// none is given (plain), else FromZ85's error (a missing key, text that is
+// not Z85, a public key that is not the secret key's).
+func Check(server, public, secret string) error {
+	if !Configured(server, public, secret) {
+		return nil
+	}
+	_, err := FromZ85(server, public, secret)
+	return err
+}
+
 // FromFiles reads the server's public key from serverFile (FILE.pub, as
 // mdcli keygen writes it) and the own key pair from secretFile, which must
 // not be open to other users (curvekey.ErrExposed).

@@ -37,3 +37,29 @@ func TestCurveKeysFromZ85AndFiles(t *testing.T) {
 		t.Fatalf("nil Keys apply: %v", err)
 	}
 }
+
+func TestCurveCheckConfig(t *testing.T) {
+	pub, sec, err := zsock.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, _, _ := zsock.NewKeyPair()
+	if Configured("", "", "") || Check("", "", "") != nil {
+		t.Fatal("no keys is plain, and no error")
+	}
+	if err := Check(server.String(), pub.String(), sec.String()); err != nil {
+		t.Fatalf("a good set: %v", err)
+	}
+	for name, keys := range map[string][3]string{
+		"secret missing":  {server.String(), pub.String(), ""},
+		"not Z85":         {"x", pub.String(), sec.String()},
+		"public mismatch": {server.String(), server.String(), sec.String()},
+	} {
+		if !Configured(keys[0], keys[1], keys[2]) {
+			t.Errorf("%s: not configured", name)
+		}
+		if Check(keys[0], keys[1], keys[2]) == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
