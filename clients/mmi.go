@@ -42,11 +42,45 @@ type ServiceInfo struct {
 	Raw json.RawMessage `json:"-"`
 }
 
-// Services asks the broker for its services (mmi.services), sorted by
-// name. A broker that does not offer the list answers 501, returned as a
+// maxServicePages bounds how many mmi.services pages Services follows, so
+// that a broker that keeps answering never makes it loop forever.
+const maxServicePages = 10000
+
+// Services asks the broker for all of its services (mmi.services), sorted
+// by name. It follows the broker's pages (spec/mmi.md: ask again with the
+// last name of the previous page until a page adds no name after it), so a
+// broker that sends everything in one reply costs one more request. A
+// broker that does not offer the list answers 501, returned as a
 // *ServiceError.
 func (c *Client) Services(ctx context.Context) ([]ServiceInfo, error) {
-	reply, err := c.Request(ctx, mdp.MMIServices)
+	var all []ServiceInfo
+	after := ""
+	for range maxServicePages {
+		page, err := c.servicesPage(ctx, after)
+		if err != nil {
+			return nil, err
+		}
+		added := false
+		for _, si := range page {
+			if si.Name > after {
+				all, after, added = append(all, si), si.Name, true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return all, nil
+}
+
+// servicesPage asks for the services whose names sort after after (all of
+// them when after is empty), sorted by name.
+func (c *Client) servicesPage(ctx context.Context, after string) ([]ServiceInfo, error) {
+	var body [][]byte
+	if after != "" {
+		body = [][]byte{[]byte(after)}
+	}
+	reply, err := c.Request(ctx, mdp.MMIServices, body...)
 	if err != nil {
 		return nil, err
 	}
