@@ -91,6 +91,7 @@ func (l *loop) sendMessage(s *zsock.Socket, m *mdp.Message) error {
 	if err != nil {
 		return err
 	}
+	l.sends++ // voids every socket's quiet hint (see run)
 	return s.Send(frames, zsock.DontWait)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -56,6 +57,12 @@ type loop struct {
 	cur     int // the broker new requests go to
 	cmds    []command
 	closing bool
+	// sends counts messages sent; quietAt[b] is its value when broker b's
+	// extension socket last found nothing to receive (0: never). While the
+	// two are equal, no operation has touched the socket since, and Wait
+	// need not ask it (zready.Drained).
+	sends   uint64
+	quietAt []uint64
 
 	curveWarned []time.Time // by broker: the last "no connection" warning (curve.go)
 }
@@ -70,6 +77,8 @@ func newLoop(c *Client) (_ *loop, err error) {
 	}
 	l.plain = newPlainLinks(c.brokers)
 	l.backlog = newBacklog(len(c.brokers))
+	l.quietAt = make([]uint64, len(c.brokers))
+	l.sends = 1
 	l.curveWarned = make([]time.Time, len(c.brokers))
 	defer func() {
 		if err != nil {
@@ -133,13 +142,25 @@ func newDealer(zctx *zsock.Context, endpoint string, curve *curveclient.Keys) (*
 func (l *loop) run() {
 	defer close(l.c.loopDone)
 	for !l.closing {
+		for b := range l.dealers {
+			if l.quietAt[b] == l.sends {
+				l.ready.Drained(dealerID(b))
+			}
+		}
 		ids, err := l.ready.Wait(l.pollTimeout(time.Now()))
 		if err != nil {
 			l.log.Error("clients: poll failed; closing the client", zap.Error(err))
 			break
 		}
+		// Commands first: their sends come before the receives, which
+		// then leave the sockets quiet.
+		if slices.Contains(ids, wakeID) {
+			l.handleReady(wakeID)
+		}
 		for _, id := range ids {
-			l.handleReady(id)
+			if id != wakeID {
+				l.handleReady(id)
+			}
 		}
 		l.fireTimers(time.Now())
 	}
@@ -212,6 +233,9 @@ func (l *loop) receiveExt(b int) {
 	for range maxBatch {
 		frames, err := l.dealers[b].Recv(zsock.DontWait)
 		if err != nil {
+			if errors.Is(err, syscall.EAGAIN) {
+				l.quietAt[b] = l.sends
+			}
 			if l.receiveFailed(b, err) {
 				return
 			}

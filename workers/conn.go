@@ -49,6 +49,7 @@ type conn struct {
 	joined   bool   // the broker has shown it has us (see registry)
 	why      string // why the connection is being replaced
 	broken   bool   // a send failed
+	quiet    bool   // the socket's last operation was a receive that found nothing (zready.Drained)
 	draining bool
 	bye      bool // DISCONNECT sent (or queued) on this socket
 	backoff  backoff
@@ -154,7 +155,7 @@ func (c *conn) connect() error {
 	}
 	c.sock = sock
 	c.epoch++
-	c.lost, c.broken, c.bye = false, false, false
+	c.lost, c.broken, c.bye, c.quiet = false, false, false, false
 	c.dropStale()
 	if err := c.ready.AddSocket(readySock, sock); err != nil {
 		c.closeSocket()
@@ -290,25 +291,32 @@ func (c *conn) poll(timeout time.Duration) bool {
 	}
 	// Never spin on a timer that is due: it is handled after this wait.
 	timeout = max(timeout, 100*time.Microsecond)
+	if c.quiet && c.sock != nil {
+		c.ready.Drained(readySock)
+	}
 	ids, err := c.ready.Wait(timeout)
 	if err != nil {
 		c.log.Error("poll failed", zap.Error(err))
 		return false
 	}
+	incoming := false
 	for _, id := range ids {
 		switch {
 		case id == readyWake:
 			c.sig.Clear() // before drainOut looks at out
-		case id == readySock && c.sock != nil:
-			if !c.recvAll() {
-				return false
-			}
+		case id == readySock:
+			incoming = true
 		}
 	}
+	// Send first and receive last, so that a receive that finds nothing
+	// leaves the socket quiet for the next Wait.
 	if c.sock != nil && !c.broken {
 		c.flush()
 	}
 	c.drainOut()
+	if incoming && c.sock != nil && !c.recvAll() {
+		return false
+	}
 	if len(c.pending) > 0 {
 		c.startNext() // a slot freed by another connection
 	}

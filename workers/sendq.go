@@ -77,6 +77,7 @@ func (c *conn) flush() {
 // libzmq's queue is full (o waits), ok is false when the socket failed (the
 // connection is then replaced).
 func (c *conn) write(o *outgoing) (sent, ok bool) {
+	c.quiet = false
 	err := c.sock.Send(o.frames, zsock.DontWait)
 	if errors.Is(err, syscall.EAGAIN) {
 		return false, true

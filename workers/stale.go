@@ -37,6 +37,7 @@ func (c *conn) recvAll() bool {
 	for len(batch) < maxBatch {
 		frames, err := c.sock.Recv(zsock.DontWait)
 		if errors.Is(err, syscall.EAGAIN) {
+			c.quiet = true // until the next send
 			break
 		}
 		if err != nil && !errors.Is(err, zsock.ErrTooManyFrames) && !errors.Is(err, zsock.ErrTooLarge) {

@@ -53,12 +53,15 @@ func (p *poller) remove(fd int) { _ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL
 // now, or, when block is set and there are none, those that become
 // readable within timeout.
 func (p *poller) wait(_ []*item, timeout time.Duration, block bool) ([]int, error) {
-	n, err := syscall.EpollWait(p.epfd, p.events, 0)
-	if err == syscall.EINTR {
-		n, err = 0, nil
-	}
-	if err == nil && n == 0 && block && timeout != 0 {
-		n, err = p.block(timeout)
+	var n int
+	var err error
+	if block && timeout != 0 {
+		n, err = p.block(timeout) // asks epoll once before it parks
+	} else {
+		n, err = syscall.EpollWait(p.epfd, p.events, 0)
+		if err == syscall.EINTR {
+			n, err = 0, nil
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -17,14 +17,24 @@
 // operation on the socket may consume that signal. So Wait asks every
 // socket (ZMQ_EVENTS) before it blocks and reports those that have a
 // message without blocking: a message that arrived while the caller was
-// busy, or whose signal a send consumed, is never missed. After Wait, the
-// caller may receive as much or as little as it likes.
+// busy, or whose signal a send consumed, is never missed. The one
+// exception is a socket the caller has declared Drained: its last
+// operation was a receive that found nothing, which leaves libzmq with no
+// command unprocessed, so its ZMQ_FD will signal the next message. Asking
+// costs a cgo call and two system calls inside libzmq (poll and getpid on
+// its mailbox), as much as the receive itself.
+//
+// A socket whose ZMQ_FD fired while Wait blocked is reported without being
+// asked: it may have a message, and the caller, which receives from each
+// reported socket until EAGAIN, finds out at the same cost. A reported
+// socket must be received from (or otherwise touched): until libzmq
+// processes its commands, its ZMQ_FD stays readable.
 //
 // Guarantees: Wait returns the ids of the sockets that have a message to
-// receive (or room to send, see WatchWritable) and of the descriptors that
-// are readable, at once when there
-// are any, or else as soon as one becomes so, or after timeout (negative:
-// no timeout) with none. Like the sockets, a Set belongs to one goroutine.
+// receive or may have one (or room to send, see WatchWritable) and of the
+// descriptors that are readable, at once when there are any, or else as
+// soon as one becomes so, or after timeout (negative: no timeout) with
+// none. Like the sockets, a Set belongs to one goroutine.
 package zready
 
 import (
@@ -52,10 +62,12 @@ type Writer interface {
 var ErrDuplicate = errors.New("zready: id already in the set")
 
 type item struct {
-	id    int
-	fd    int
-	sock  Socket // nil for a plain descriptor
-	write Writer // non-nil while the caller waits for room to send
+	id      int
+	fd      int
+	sock    Socket // nil for a plain descriptor
+	write   Writer // non-nil while the caller waits for room to send
+	drained bool   // Drained since the last Wait: not asked before blocking
+	asked   bool   // asked by this Wait before it polled
 }
 
 // Set is the sockets and descriptors one goroutine waits for.
@@ -117,6 +129,17 @@ func (s *Set) Remove(id int) {
 	}
 }
 
+// Drained tells the next Wait that the caller's last operation on socket id
+// was a receive that returned EAGAIN, so that it need not ask the socket
+// before it blocks (see the package documentation). Call it after the
+// socket's last operation before Wait: a send after that receive may have
+// processed the command that announced a message, and voids the hint.
+func (s *Set) Drained(id int) {
+	if it := s.byID[id]; it != nil && it.sock != nil {
+		it.drained = true
+	}
+}
+
 // WatchWritable makes Wait report socket id also while it can take a
 // message (its Writer says so), or stops that. A socket that is not a
 // Writer is never reported for room.
@@ -137,6 +160,11 @@ func (s *Set) Wait(timeout time.Duration) ([]int, error) {
 	s.out = s.out[:0]
 	for _, it := range s.items {
 		if it.sock == nil {
+			continue
+		}
+		skip := it.drained && it.write == nil
+		it.drained, it.asked = false, !skip
+		if skip {
 			continue
 		}
 		ok, err := it.ready()
@@ -161,14 +189,10 @@ func (s *Set) Wait(timeout time.Duration) ([]int, error) {
 			s.out = append(s.out, it.id)
 			continue
 		}
-		if !block {
-			continue // asked already
+		if !block && it.asked {
+			continue // asked already (and reported if it had a message)
 		}
-		if ok, err := it.ready(); err != nil {
-			return nil, err
-		} else if ok {
-			s.out = append(s.out, it.id)
-		}
+		s.out = append(s.out, it.id) // may have a message; the caller finds out
 	}
 	return s.out, nil
 }

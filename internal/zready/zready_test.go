@@ -1,7 +1,9 @@
 package zready_test
 
 import (
+	"errors"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -223,5 +225,42 @@ func TestWatchWritable(t *testing.T) {
 	s.WatchWritable(3, false)
 	if ids := wait(t, s, 0); len(ids) != 0 {
 		t.Fatalf("watch off: %v ready", ids)
+	}
+}
+
+// A socket declared Drained after a receive found nothing is not asked
+// before Wait blocks, and its next message still ends the wait, whether it
+// arrived before Wait or during it.
+func TestDrainedSocketStillWakes(t *testing.T) {
+	router, dealer := pair(t)
+	s := newSet(t)
+	if err := s.AddSocket(1, dealer); err != nil {
+		t.Fatal(err)
+	}
+	id := introduce(t, router, dealer)
+	send := func(body string) {
+		if err := router.Send([][]byte{id, []byte(body)}, 0); err != nil {
+			t.Error(err)
+		}
+	}
+	for i := range 200 {
+		if _, err := dealer.Recv(zsock.DontWait); !errors.Is(err, syscall.EAGAIN) {
+			t.Fatalf("round %d: the socket was not empty: %v", i, err)
+		}
+		s.Drained(1)
+		done := make(chan struct{})
+		if i%2 == 0 {
+			send("before")
+			close(done)
+		} else {
+			go func() { defer close(done); send("during") }()
+		}
+		if ids := wait(t, s, 20*time.Second); !slices.Equal(ids, []int{1}) {
+			t.Fatalf("round %d: %v ready, want [1]", i, ids)
+		}
+		<-done
+		if _, err := dealer.Recv(0); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
 	}
 }
