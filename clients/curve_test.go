@@ -14,11 +14,11 @@ import (
 
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/internal/curvekey"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // curveOpt is WithCurve with the broker's public key and the pair p.
-func curveOpt(b *curvetest.Broker, p curvetest.Pair) clients.Option {
+func curveOpt(b *mdptest.CurveBroker, p mdptest.CurvePair) clients.Option {
 	return clients.WithCurve(b.Keys.Public.String(), p.Public.String(), p.Secret.String())
 }
 
@@ -40,8 +40,8 @@ func bodyIs(got [][]byte, want ...string) bool {
 func TestCurveClientThroughCurveBroker(t *testing.T) {
 	for _, p := range []clients.Protocol{clients.ProtocolExtension, clients.ProtocolV02, clients.ProtocolV01} {
 		t.Run(p.String(), func(t *testing.T) {
-			me := curvetest.NewPair(t)
-			b := curvetest.Start(t, me.Public)
+			me := mdptest.NewCurvePair(t)
+			b := mdptest.StartCurve(t, me.Public)
 			c, err := clients.New([]string{b.Endpoint}, curveOpt(b, me), clients.WithProtocol(p))
 			if err != nil {
 				t.Fatal(err)
@@ -69,7 +69,7 @@ func TestCurveClientKeyFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := curvetest.Start(t, pair.Public)
+	b := mdptest.StartCurve(t, pair.Public)
 	brokerPub := filepath.Join(dir, "broker.key.pub")
 	if err := os.WriteFile(brokerPub, []byte(b.Keys.Public.String()+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestCurveClientKeyFiles(t *testing.T) {
 // Keys that are not Z85, a public key that is not the secret key's, and
 // CURVE options given twice are errors from New, not panics.
 func TestCurveClientBadKeys(t *testing.T) {
-	a, b := curvetest.NewPair(t), curvetest.NewPair(t)
+	a, b := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	for name, opts := range map[string][]clients.Option{
 		"short server key": {clients.WithCurve("short", a.Public.String(), a.Secret.String())},
 		"bad secret":       {clients.WithCurve(b.Public.String(), a.Public.String(), "not a key at all, not at all, not at all")},
@@ -124,10 +124,10 @@ func TestCurveClientBadKeys(t *testing.T) {
 // the client takes it for an unreachable broker, warns, and fails over to
 // the next broker (same key pair), which lets it in.
 func TestCurveRefusedClientFailsOver(t *testing.T) {
-	me, other := curvetest.NewPair(t), curvetest.NewPair(t)
-	keys := curvetest.NewPair(t)
-	refusing := curvetest.StartKeyed(t, keys, other.Public)
-	accepting := curvetest.StartKeyed(t, keys, me.Public)
+	me, other := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
+	keys := mdptest.NewCurvePair(t)
+	refusing := mdptest.StartCurveKeyed(t, keys, other.Public)
+	accepting := mdptest.StartCurveKeyed(t, keys, me.Public)
 	core, logs := observer.New(zapcore.WarnLevel)
 	c, err := clients.New([]string{refusing.Endpoint, accepting.Endpoint}, curveOpt(accepting, me),
 		clients.WithTimeout(300*time.Millisecond), clients.WithRetries(3), clients.WithLogger(zap.New(core)))
@@ -156,8 +156,8 @@ func TestCurveRefusedClientFailsOver(t *testing.T) {
 // With another key for the broker than its own, the handshake fails and
 // the request times out as with an unreachable broker; nothing reaches it.
 func TestCurveWrongServerKeyTimesOut(t *testing.T) {
-	me, impostor := curvetest.NewPair(t), curvetest.NewPair(t)
-	b := curvetest.Start(t) // no ZAP handler: every client key is let in
+	me, impostor := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
+	b := mdptest.StartCurve(t) // no ZAP handler: every client key is let in
 	c, err := clients.New([]string{b.Endpoint},
 		clients.WithCurve(impostor.Public.String(), me.Public.String(), me.Secret.String()),
 		clients.WithTimeout(200*time.Millisecond), clients.WithRetries(1))

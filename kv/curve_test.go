@@ -18,7 +18,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/internal/adminauth"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/kv"
 )
 
@@ -26,7 +26,7 @@ import (
 // the node's key serve and call kv.*: a CURVE client writes and reads
 // through it. Its admin endpoint, behind a token, answers 401 without it.
 func TestCurveKVNodeThroughCurveBroker(t *testing.T) {
-	bk, nk, ck := curvetest.NewPair(t), curvetest.NewPair(t), curvetest.NewPair(t)
+	bk, nk, ck := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	policy := fmt.Sprintf("key node %s\nkey client %s\nallow node serve kv.*\nallow node call kv.*\nallow node mmi\nallow client call kv.*\n",
 		nk.Public, ck.Public)
 	access, err := broker.ParseAccess("policy", []byte(policy), nil)

@@ -13,13 +13,13 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/workers"
 )
 
 // curveBroker runs our broker with CURVE (key pair keys) and the access
 // policy text.
-func curveBroker(t *testing.T, keys curvetest.Pair, policy string) *brokertest.Broker {
+func curveBroker(t *testing.T, keys mdptest.CurvePair, policy string) *brokertest.Broker {
 	t.Helper()
 	access, err := broker.ParseAccess("policy", []byte(policy), nil)
 	if err != nil {
@@ -34,7 +34,7 @@ func curveBroker(t *testing.T, keys curvetest.Pair, policy string) *brokertest.B
 
 // curveWorker serves service through brokers with the key pair k until the
 // test ends.
-func curveWorker(t *testing.T, brokers []string, service string, server, k curvetest.Pair) {
+func curveWorker(t *testing.T, brokers []string, service string, server, k mdptest.CurvePair) {
 	t.Helper()
 	w, err := workers.New(brokers, service,
 		workers.WithCurve(server.Public.String(), k.Public.String(), k.Secret.String()),
@@ -57,7 +57,7 @@ func curveWorker(t *testing.T, brokers []string, service string, server, k curve
 	})
 }
 
-func curveClient(t *testing.T, brokers []string, server, k curvetest.Pair, opts ...clients.Option) *clients.Client {
+func curveClient(t *testing.T, brokers []string, server, k mdptest.CurvePair, opts ...clients.Option) *clients.Client {
 	t.Helper()
 	opts = append([]clients.Option{clients.WithCurve(server.Public.String(), k.Public.String(), k.Secret.String())}, opts...)
 	c, err := clients.New(brokers, opts...)
@@ -80,8 +80,8 @@ func counters(t *testing.T, b *brokertest.Broker) broker.Counters {
 // same key pair, whose policy lets it in; a client with the wrong broker
 // key gets through nowhere.
 func TestCurveSDKThroughOurBroker(t *testing.T) {
-	keys := curvetest.NewPair(t)
-	wk, ck, rogue := curvetest.NewPair(t), curvetest.NewPair(t), curvetest.NewPair(t)
+	keys := mdptest.NewCurvePair(t)
+	wk, ck, rogue := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	strict := curveBroker(t, keys, fmt.Sprintf("key worker %s\nkey client %s\nallow worker serve a.*\nallow client call a.*\n",
 		wk.Public, ck.Public))
 	lenient := curveBroker(t, keys, fmt.Sprintf("key worker %s\nkey other %s\nallow worker serve a.*\nallow other call a.*\n",
@@ -115,7 +115,7 @@ func TestCurveSDKThroughOurBroker(t *testing.T) {
 			before.Requests, after.Requests, before.AccessRefused, after.AccessRefused)
 	}
 
-	impostor := curvetest.NewPair(t)
+	impostor := mdptest.NewCurvePair(t)
 	w := curveClient(t, []string{strict.Endpoint}, impostor, ck, clients.WithTimeout(200*time.Millisecond), clients.WithRetries(1))
 	if _, err := w.Request(ctx, "a.echo", []byte("z")); !errors.Is(err, clients.ErrTimeout) {
 		t.Fatalf("wrong broker key: %v; want ErrTimeout", err)
@@ -128,8 +128,8 @@ func TestCurveSDKThroughOurBroker(t *testing.T) {
 // A worker key allowed only for a.* cannot register b (the broker refuses
 // its READY), and a client key allowed to call a.* only gets 403 for b.
 func TestCurveACLThroughTheSDKs(t *testing.T) {
-	keys := curvetest.NewPair(t)
-	wk, ck := curvetest.NewPair(t), curvetest.NewPair(t)
+	keys := mdptest.NewCurvePair(t)
+	wk, ck := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	b := curveBroker(t, keys, fmt.Sprintf("key worker %s\nkey client %s\nallow worker serve a.*\nallow client call a.*\n",
 		wk.Public, ck.Public))
 	curveWorker(t, []string{b.Endpoint}, "b.echo", keys, wk)

@@ -13,7 +13,7 @@ import (
 	"github.com/majordomo-go/majordomo/broker"
 	"github.com/majordomo-go/majordomo/broker/brokertest"
 	"github.com/majordomo-go/majordomo/clients"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/mdp"
 	"github.com/majordomo-go/majordomo/titanic"
 	"github.com/majordomo-go/majordomo/workers"
@@ -24,7 +24,7 @@ import (
 // request stored through it is dispatched to a CURVE worker and its reply
 // fetched by a CURVE client.
 func TestCurveTitanicThroughCurveBroker(t *testing.T) {
-	bk, tk, wk, ck := curvetest.NewPair(t), curvetest.NewPair(t), curvetest.NewPair(t), curvetest.NewPair(t)
+	bk, tk, wk, ck := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t), mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	policy := fmt.Sprintf("key titanic %s\nkey worker %s\nkey client %s\n"+
 		"allow titanic serve titanic.*\nallow titanic call echo\nallow titanic mmi\n"+
 		"allow worker serve echo\nallow client call titanic.*\n", tk.Public, wk.Public, ck.Public)
@@ -103,7 +103,7 @@ func TestCurveTitanicThroughCurveBroker(t *testing.T) {
 
 // Half the keys, or keys that are not Z85, are configuration errors.
 func TestCurveTitanicConfigChecked(t *testing.T) {
-	k := curvetest.NewPair(t)
+	k := mdptest.NewCurvePair(t)
 	for name, cfg := range map[string]titanic.Config{
 		"server key alone": {CurveServerKey: k.Public.String()},
 		"not Z85":          {CurveServerKey: "x", CurvePublicKey: k.Public.String(), CurveSecretKey: k.Secret.String()},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/clients"
 	"github.com/majordomo-go/majordomo/internal/curvekey"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 	"github.com/majordomo-go/majordomo/workers"
 )
 
@@ -52,7 +52,7 @@ func runCurveWorker(t *testing.T, w *workers.Worker) <-chan error {
 	return done
 }
 
-func curveWorkerOpt(b *curvetest.Broker, p curvetest.Pair) workers.Option {
+func curveWorkerOpt(b *mdptest.CurveBroker, p mdptest.CurvePair) workers.Option {
 	return workers.WithCurve(b.Keys.Public.String(), p.Public.String(), p.Secret.String())
 }
 
@@ -60,8 +60,8 @@ func curveWorkerOpt(b *curvetest.Broker, p curvetest.Pair) workers.Option {
 // CURVE client's request through it; the broker saw the worker's and the
 // client's messages under their own keys.
 func TestCurveWorkerServesThroughCurveBroker(t *testing.T) {
-	wk, ck := curvetest.NewPair(t), curvetest.NewPair(t)
-	b := curvetest.Start(t, wk.Public, ck.Public)
+	wk, ck := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
+	b := mdptest.StartCurve(t, wk.Public, ck.Public)
 	w, err := workers.New([]string{b.Endpoint}, "svc", curveWorkerOpt(b, wk), workers.WithHeartbeat(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +89,8 @@ func TestCurveWorkerServesThroughCurveBroker(t *testing.T) {
 // the broker is silent (with the CURVE hint) and, with
 // WithExitWhenUnreachable, stops with ErrUnreachable.
 func TestCurveRefusedWorkerUnreachable(t *testing.T) {
-	wk, other := curvetest.NewPair(t), curvetest.NewPair(t)
-	b := curvetest.Start(t, other.Public)
+	wk, other := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
+	b := mdptest.StartCurve(t, other.Public)
 	core, logs := observer.New(zapcore.WarnLevel)
 	w, err := workers.New([]string{b.Endpoint}, "svc", curveWorkerOpt(b, wk),
 		workers.WithHeartbeat(20*time.Millisecond), workers.WithReconnect(10*time.Millisecond, 20*time.Millisecond),
@@ -125,10 +125,10 @@ func TestCurveRefusedWorkerUnreachable(t *testing.T) {
 // A worker given two brokers registers with the one that lets its key in
 // and is refused by the other, which gets nothing from it.
 func TestCurveWorkerRefusedByOneBroker(t *testing.T) {
-	wk, other := curvetest.NewPair(t), curvetest.NewPair(t)
-	keys := curvetest.NewPair(t)
-	refusing := curvetest.StartKeyed(t, keys, other.Public)
-	accepting := curvetest.StartKeyed(t, keys, wk.Public)
+	wk, other := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
+	keys := mdptest.NewCurvePair(t)
+	refusing := mdptest.StartCurveKeyed(t, keys, other.Public)
+	accepting := mdptest.StartCurveKeyed(t, keys, wk.Public)
 	w, err := workers.New([]string{refusing.Endpoint, accepting.Endpoint}, "svc", curveWorkerOpt(accepting, wk),
 		workers.WithHeartbeat(20*time.Millisecond), workers.WithReconnect(10*time.Millisecond, 20*time.Millisecond))
 	if err != nil {
@@ -144,7 +144,7 @@ func TestCurveWorkerRefusedByOneBroker(t *testing.T) {
 
 // Bad keys and exposed key files are errors from New.
 func TestCurveWorkerBadKeys(t *testing.T) {
-	a, b := curvetest.NewPair(t), curvetest.NewPair(t)
+	a, b := mdptest.NewCurvePair(t), mdptest.NewCurvePair(t)
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "w.key")
 	if _, err := curvekey.Generate(secret); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/majordomo-go/majordomo/internal/curveflags"
 	"github.com/majordomo-go/majordomo/internal/curvekey"
-	"github.com/majordomo-go/majordomo/internal/curvetest"
+	"github.com/majordomo-go/majordomo/internal/mdptest"
 )
 
 // mdcli keygen FILE writes the secret key (0600) and FILE.pub (0644),
@@ -54,7 +54,7 @@ func TestCurveKeygen(t *testing.T) {
 }
 
 // writePublic writes a public key file for k.
-func writePublic(t *testing.T, k curvetest.Pair) string {
+func writePublic(t *testing.T, k mdptest.CurvePair) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "broker.key.pub")
 	if err := os.WriteFile(path, []byte(k.Public.String()+"\n"), 0o644); err != nil {
@@ -72,7 +72,7 @@ func TestCurveCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := curvetest.Start(t, pair.Public)
+	b := mdptest.StartCurve(t, pair.Public)
 	brokerPub := writePublic(t, b.Keys)
 	code, stdout, stderr := invocation{}.do(t, "--broker", b.Endpoint, "--server-key", brokerPub, "--key", key, "call", "svc", "hi")
 	if code != exitOK || stdout != "echo\nhi\n" {

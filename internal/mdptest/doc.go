@@ -6,6 +6,8 @@
 //   - MiniBroker: a small working broker (plain MDP/0.1 and MDP/0.2 and the
 //     extension, de-duplication, heartbeats, a log of what it got) whose
 //     faults a test can switch on;
+//   - CurveBroker: an extension broker over CURVE with a ZAP allow-list,
+//     which records the key of every message it gets;
 //   - Peer: a raw DEALER (or REQ, ROUTER...) that sends and receives exact
 //     protocol frames from the test's goroutine;
 //   - Proxy: a TCP proxy whose connections a test can reset, or cut and

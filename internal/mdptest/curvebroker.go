@@ -1,20 +1,4 @@
-// Package curvetest is a small extension broker over CURVE for the SDKs'
-// tests (clients, workers), on a real socket over 127.0.0.1, independent
-// of broker/: a ROUTER that is a CURVE server with a key pair of its own,
-// and a ZAP handler in the same context that lets in only the client keys
-// of an allow-list (user id: the key's Z85, as our broker's) and counts
-// the others.
-//
-// The broker relays extension requests to the one registered extension
-// worker (the last XREADY), heartbeats that worker, and relays its FINAL
-// or XERROR back; with no worker it answers a request itself with a FINAL
-// of "echo" and the request's body. It records the user id (CURVE key) of
-// every message it gets, so a test can check that nothing came from a key
-// the ZAP handler refused.
-//
-// It owns its sockets in one goroutine, stops when the test ends
-// (t.Cleanup) and waits for that goroutine, so goleak passes.
-package curvetest
+package mdptest
 
 import (
 	"bytes"
@@ -29,23 +13,40 @@ import (
 	"github.com/majordomo-go/majordomo/mdp"
 )
 
-// Pair is a CURVE key pair.
-type Pair struct{ Public, Secret zsock.Key }
+// CurvePair is a CURVE key pair.
+type CurvePair struct{ Public, Secret zsock.Key }
 
-// NewPair makes a key pair or fails the test.
-func NewPair(t testing.TB) Pair {
+// NewCurvePair makes a key pair or fails the test.
+func NewCurvePair(t testing.TB) CurvePair {
 	t.Helper()
 	pub, sec, err := zsock.NewKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Pair{Public: pub, Secret: sec}
+	return CurvePair{Public: pub, Secret: sec}
 }
 
-// Broker is the CURVE broker double.
-type Broker struct {
-	Endpoint string // tcp://127.0.0.1:PORT
-	Keys     Pair   // the broker's
+// CurveBroker is a small extension broker over CURVE for the SDKs' tests
+// (clients, workers, and the commands that use them), on a real socket over
+// 127.0.0.1, independent of broker/: a ROUTER that is a CURVE server with a
+// key pair of its own, and a ZAP handler in the same context that lets in
+// only the client keys of an allow-list (user id: the key's Z85, as our
+// broker's) and counts the others.
+//
+// It relays extension requests to the one registered extension worker (the
+// last XREADY), heartbeats that worker, and relays its FINAL or XERROR
+// back; with no worker it answers a request itself with a FINAL of "echo"
+// and the request's body. It records the user id (CURVE key) of every
+// message it gets, so a test can check that nothing came from a key the ZAP
+// handler refused.
+//
+// It owns its sockets in one goroutine, stops when the test ends
+// (t.Cleanup) and waits for that goroutine, so goleak passes. It is built on
+// internal/zsock, where MiniBroker is on pebbe/zmq4, whose CURVE server
+// needs its process-wide ZAP handler.
+type CurveBroker struct {
+	Endpoint string    // tcp://127.0.0.1:PORT
+	Keys     CurvePair // the broker's
 
 	allowed map[zsock.Key]bool
 	refused atomic.Int64
@@ -59,19 +60,19 @@ type Broker struct {
 	done chan struct{}
 }
 
-// Start runs a CURVE broker with a new key pair that lets in the keys
+// StartCurve runs a CURVE broker with a new key pair that lets in the keys
 // allowed (none: every key, as libzmq does without a ZAP handler).
-func Start(t testing.TB, allowed ...zsock.Key) *Broker {
+func StartCurve(t testing.TB, allowed ...zsock.Key) *CurveBroker {
 	t.Helper()
-	return StartKeyed(t, NewPair(t), allowed...)
+	return StartCurveKeyed(t, NewCurvePair(t), allowed...)
 }
 
-// StartKeyed is Start with the broker's key pair given: several brokers
+// StartCurveKeyed is StartCurve with the broker's key pair given: several brokers
 // that share one, as clients and workers expect of the brokers they are
 // given together.
-func StartKeyed(t testing.TB, keys Pair, allowed ...zsock.Key) *Broker {
+func StartCurveKeyed(t testing.TB, keys CurvePair, allowed ...zsock.Key) *CurveBroker {
 	t.Helper()
-	b := &Broker{Keys: keys, allowed: map[zsock.Key]bool{}, senders: map[string]int{},
+	b := &CurveBroker{Keys: keys, allowed: map[zsock.Key]bool{}, senders: map[string]int{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for _, k := range allowed {
 		b.allowed[k] = true
@@ -93,7 +94,7 @@ func StartKeyed(t testing.TB, keys Pair, allowed ...zsock.Key) *Broker {
 	return b
 }
 
-func (b *Broker) open(zctx *zsock.Context, withZAP bool) (zap, router *zsock.Socket, err error) {
+func (b *CurveBroker) open(zctx *zsock.Context, withZAP bool) (zap, router *zsock.Socket, err error) {
 	if withZAP {
 		if zap, err = zctx.NewSocket(zsock.ROUTER); err != nil {
 			return nil, nil, err
@@ -128,10 +129,10 @@ func (b *Broker) open(zctx *zsock.Context, withZAP bool) (zap, router *zsock.Soc
 }
 
 // Refused counts the handshakes the ZAP handler refused.
-func (b *Broker) Refused() int64 { return b.refused.Load() }
+func (b *CurveBroker) Refused() int64 { return b.refused.Load() }
 
 // From counts the messages received from the CURVE key k.
-func (b *Broker) From(k zsock.Key) int {
+func (b *CurveBroker) From(k zsock.Key) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.senders[k.String()]
@@ -139,7 +140,7 @@ func (b *Broker) From(k zsock.Key) int {
 
 // Senders are the user ids (Z85 keys) of every message received, with
 // their counts.
-func (b *Broker) Senders() map[string]int {
+func (b *CurveBroker) Senders() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make(map[string]int, len(b.senders))
@@ -150,20 +151,20 @@ func (b *Broker) Senders() map[string]int {
 }
 
 // HasWorker reports whether a worker has registered.
-func (b *Broker) HasWorker() bool {
+func (b *CurveBroker) HasWorker() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.worker != nil
 }
 
 // Served counts the worker replies relayed to clients.
-func (b *Broker) Served() int {
+func (b *CurveBroker) Served() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.served
 }
 
-func (b *Broker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socket) {
+func (b *CurveBroker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socket) {
 	defer close(b.done)
 	defer func() {
 		router.Close()
@@ -171,7 +172,7 @@ func (b *Broker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socke
 			zap.Close()
 		}
 		if err := zctx.Term(); err != nil {
-			t.Errorf("curvetest: context: %v", err)
+			t.Errorf("curve broker: context: %v", err)
 		}
 	}()
 	items := []zsock.PollItem{{Socket: router}}
@@ -180,7 +181,7 @@ func (b *Broker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socke
 	}
 	p, err := zsock.NewPoller(items...)
 	if err != nil {
-		t.Errorf("curvetest: %v", err)
+		t.Errorf("curve broker: %v", err)
 		return
 	}
 	defer p.Close()
@@ -191,7 +192,7 @@ func (b *Broker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socke
 		default:
 		}
 		if _, err := p.Wait(5 * time.Millisecond); err != nil && !errors.Is(err, syscall.EINTR) {
-			t.Errorf("curvetest: poll: %v", err)
+			t.Errorf("curve broker: poll: %v", err)
 			return
 		}
 		if zap != nil {
@@ -203,7 +204,7 @@ func (b *Broker) run(t testing.TB, zctx *zsock.Context, zap, router *zsock.Socke
 
 // answerZAP answers every pending ZAP request (RFC 27): routing id, "",
 // version, request id, domain, address, identity, mechanism, credentials.
-func (b *Broker) answerZAP(t testing.TB, zap *zsock.Socket) {
+func (b *CurveBroker) answerZAP(t testing.TB, zap *zsock.Socket) {
 	for {
 		req, err := zap.Recv(zsock.DontWait)
 		if err != nil {
@@ -223,15 +224,15 @@ func (b *Broker) answerZAP(t testing.TB, zap *zsock.Socket) {
 		if len(req) < 4 {
 			continue
 		}
-		reply := [][]byte{req[0], {}, []byte("1.0"), req[3], []byte(status), []byte("curvetest"), []byte(user), {}}
+		reply := [][]byte{req[0], {}, []byte("1.0"), req[3], []byte(status), []byte("mdptest"), []byte(user), {}}
 		if err := zap.Send(reply, 0); err != nil {
-			t.Errorf("curvetest: ZAP reply: %v", err)
+			t.Errorf("curve broker: ZAP reply: %v", err)
 		}
 	}
 }
 
 // route handles every message waiting on the ROUTER.
-func (b *Broker) route(t testing.TB, router *zsock.Socket) {
+func (b *CurveBroker) route(t testing.TB, router *zsock.Socket) {
 	for {
 		frames, err := router.Recv(zsock.DontWait)
 		if err != nil {
@@ -246,7 +247,7 @@ func (b *Broker) route(t testing.TB, router *zsock.Socket) {
 		}
 		for _, out := range b.answer(from, &m) {
 			if err := router.Send(out, zsock.DontWait); err != nil && !errors.Is(err, syscall.EAGAIN) {
-				t.Errorf("curvetest: send: %v", err)
+				t.Errorf("curve broker: send: %v", err)
 			}
 		}
 	}
@@ -254,7 +255,7 @@ func (b *Broker) route(t testing.TB, router *zsock.Socket) {
 
 // answer is what the broker sends for m from the peer from: messages
 // with their routing id first.
-func (b *Broker) answer(from []byte, m *mdp.Message) [][][]byte {
+func (b *CurveBroker) answer(from []byte, m *mdp.Message) [][][]byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	to := func(id []byte, out mdp.Message) [][][]byte {
@@ -283,7 +284,7 @@ func (b *Broker) answer(from []byte, m *mdp.Message) [][][]byte {
 		if m.Kind == mdp.WorkerError {
 			kind = mdp.ClientError
 		}
-		return to(m.Address, mdp.Message{Version: mdp.V02, Kind: kind, Ext: true, Service: "curvetest",
+		return to(m.Address, mdp.Message{Version: mdp.V02, Kind: kind, Ext: true, Service: "mdptest.curve",
 			UUID: m.UUID, Status: m.Status, Text: m.Text, Body: m.Body})
 	case mdp.WorkerDisconnect:
 		if bytes.Equal(b.worker, from) {
